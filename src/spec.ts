@@ -1,0 +1,56 @@
+/**
+ * The non-secret specs that the constructs synthesize into each resource's `input` and that the hook
+ * program reads back at apply and destroy time. This file is the contract between synth and hook:
+ * it holds only plain data and must not import cdktf (the hook bundle stays small).
+ */
+
+export type ApiKind = "flownally";
+
+/** Which API, where, and the NAME of the environment variable holding the admin token (never the token). */
+export interface ApiSpec {
+  readonly kind: ApiKind;
+  readonly baseUrl: string;
+  readonly tokenEnv: string;
+}
+
+/** The encrypted file store. `directory` is as the user wrote it: relative paths resolve against the project directory. */
+export interface AgeFileStoreSpec {
+  readonly kind: "age-file";
+  readonly directory: string;
+  /** The age recipient (public key, `age1...`), read from `recipientFile` at synth time. */
+  readonly recipient: string;
+}
+
+export type StoreSpec = AgeFileStoreSpec;
+
+/** Input of a ServiceAccount resource. */
+export interface ServiceAccountSpec {
+  readonly kind: "service-account";
+  /** Stack name + construct path, e.g. `quickstart/billing`. Keys the account's record. */
+  readonly address: string;
+  readonly api: ApiSpec;
+  readonly name: string;
+  readonly description?: string;
+  /** Where the account's (non-secret) record is kept. */
+  readonly store: StoreSpec;
+}
+
+/** How a key finds its account: an account this stack owns (through its record), or a fixed id. */
+export type ServiceAccountRef =
+  | { readonly address: string; readonly name: string; readonly store: StoreSpec }
+  | { readonly id: string };
+
+/** Input of an ApiKey resource. */
+export interface ApiKeySpec {
+  readonly kind: "api-key";
+  readonly address: string;
+  readonly api: ApiSpec;
+  readonly serviceAccount: ServiceAccountRef;
+  readonly name: string;
+  readonly expiresInDays?: number;
+  readonly scopes?: readonly string[];
+  readonly store: StoreSpec;
+  readonly secretPath: string;
+}
+
+export type ResourceSpec = ServiceAccountSpec | ApiKeySpec;

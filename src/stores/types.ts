@@ -1,0 +1,52 @@
+/**
+ * What the hooks keep in a secret store. Records are plain and non-secret; the payload is encrypted.
+ */
+
+/** The non-secret record kept beside each secret. */
+export interface KeyRecord {
+  /** Stack name + construct path of the ApiKey that wrote it. */
+  readonly address: string;
+  /** The Terraform resource instance (`self.id`) that wrote it. */
+  readonly instanceId: string;
+  readonly keyId: string;
+  readonly serviceAccountId: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+}
+
+/** The non-secret record of a service account created by a stack. */
+export interface AccountRecord {
+  readonly address: string;
+  readonly instanceId: string;
+  readonly serviceAccountId: string;
+  readonly name: string;
+  readonly createdAt: string;
+}
+
+/** The encrypted payload. `value` is the plaintext key. */
+export interface SecretPayload {
+  readonly value: string;
+  readonly keyId: string;
+  readonly serviceAccountId: string;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+}
+
+/** A secret store as the hook program and the `get` command use it. */
+export interface SecretStoreBackend {
+  /** Encrypts and writes the payload at `secretPath`, atomically. Needs only the public recipient. */
+  writeSecret(secretPath: string, payload: SecretPayload): Promise<void>;
+  /** Decrypts the payload at `secretPath`. Needs the identity (private key). */
+  readSecret(secretPath: string): Promise<SecretPayload>;
+  /** Removes the secret; no error when it is already gone. */
+  deleteSecret(secretPath: string): Promise<void>;
+  readKeyRecord(secretPath: string): Promise<KeyRecord | undefined>;
+  writeKeyRecord(secretPath: string, record: KeyRecord): Promise<void>;
+  deleteKeyRecord(secretPath: string): Promise<void>;
+  readAccountRecord(address: string): Promise<AccountRecord | undefined>;
+  writeAccountRecord(record: AccountRecord): Promise<void>;
+  deleteAccountRecord(address: string): Promise<void>;
+}
