@@ -1,0 +1,118 @@
+import { Construct } from "constructs";
+import { TerraformStack } from "../cdktf";
+import type { ApiKeySpec } from "../spec";
+import { validateSecretPath } from "../stores/secret-path";
+import { addressOf } from "./address";
+import { Api } from "./api";
+import { accountOfAnotherApi, ConfigurationError, duplicateSecretPath, missingProp } from "./errors";
+import { Carrier, createHookResource } from "./hook-resource";
+import type { IServiceAccount } from "./service-account";
+import { SecretStore } from "./secret-store";
+import { checkExpiresInDays, checkKeyName, checkScopes } from "./validate";
+
+export interface ApiKeyProps {
+  /** The account the key is minted for: a `ServiceAccount` of this app or `ServiceAccount.fromId(...)`. */
+  readonly serviceAccount: IServiceAccount;
+  /** Key name, 1 to 128 characters. Changing it replaces the key (a new key is minted, the old one revoked). */
+  readonly name: string;
+  /**
+   * Days from creation until the key stops authenticating, 1 to 3650.
+   * @default - the key never expires
+   */
+  readonly expiresInDays?: number;
+  /**
+   * Scopes granted to the key, e.g. `["invoices:read"]`.
+   * @default - no scopes
+   */
+  readonly scopes?: string[];
+  /** Where the plaintext key is written. */
+  readonly store: SecretStore;
+  /**
+   * Path of the secret inside the store, e.g. `billing/prod`: `/`-separated segments of letters, digits,
+   * `.`, `_` and `-`; no leading `/`, no `..`, no segment starting with `.`. Unique per store in a stack.
+   */
+  readonly secretPath: string;
+  /**
+   * The API that mints the key; it must be the api of `serviceAccount`.
+   * @default - the service account's api
+   */
+  readonly api?: Api;
+  /**
+   * The Terraform resource that carries the hooks.
+   * @default "terraform_data"
+   */
+  readonly carrier?: Carrier;
+}
+
+/** secretPath registry per stack: `<store identity>\n<secretPath>` -> construct path. */
+const pathsInStack = new WeakMap<TerraformStack, Map<string, string>>();
+
+/**
+ * An API key minted on apply, with its one-time plaintext written straight into `store` at
+ * `secretPath`. Destroy revokes it and deletes the secret. The plaintext never enters Terraform.
+ */
+export class ApiKey extends Construct {
+  /** The key name. */
+  public readonly keyName: string;
+  /** Where the plaintext is stored. */
+  public readonly secretPath: string;
+
+  constructor(scope: Construct, id: string, props: ApiKeyProps) {
+    super(scope, id);
+    const where = `ApiKey ${this.node.path}`;
+    const account = props?.serviceAccount;
+    if (!account || typeof account._ref !== "function") {
+      throw missingProp(where, "serviceAccount", "Pass a ServiceAccount of this app, or ServiceAccount.fromId(...) for one the stack does not own.");
+    }
+    if (!(props.store instanceof SecretStore)) {
+      throw missingProp(where, "store", "Pass the SecretStore to write the plaintext key into, e.g. SecretStore.ageFile({...}).");
+    }
+    checkKeyName(where, props.name);
+    checkExpiresInDays(where, props.expiresInDays);
+    checkScopes(where, props.scopes);
+    const pathError = validateSecretPath(props.secretPath);
+    if (pathError) throw new ConfigurationError(`${where}: ${pathError}`);
+    if (props.api && !props.api.sameAs(account.api)) throw accountOfAnotherApi(this.node.path, account.node.path);
+    this.claimSecretPath(props.store, props.secretPath);
+
+    this.keyName = props.name;
+    this.secretPath = props.secretPath;
+    account._offerStore(props.store);
+    const address = addressOf(this);
+
+    createHookResource(this, "resource", {
+      carrier: props.carrier ?? "terraform_data",
+      dependsOn: account.dependable ? [account.dependable] : undefined,
+      spec: (): ApiKeySpec => ({
+        kind: "api-key",
+        address,
+        api: account.api.toSpec(),
+        serviceAccount: account._ref(),
+        name: props.name,
+        ...(props.expiresInDays !== undefined ? { expiresInDays: props.expiresInDays } : {}),
+        ...(props.scopes !== undefined ? { scopes: [...props.scopes] } : {}),
+        store: props.store.toSpec(),
+        secretPath: props.secretPath,
+      }),
+      identity: (spec) => {
+        const s = spec as ApiKeySpec;
+        return {
+          service_account: account._identity(),
+          name: s.name,
+          store: JSON.stringify(s.store),
+          secret_path: s.secretPath,
+        };
+      },
+    });
+  }
+
+  private claimSecretPath(store: SecretStore, secretPath: string): void {
+    const stack = TerraformStack.of(this);
+    let claimed = pathsInStack.get(stack);
+    if (!claimed) pathsInStack.set(stack, (claimed = new Map()));
+    const key = `${store.identity}\n${secretPath}`;
+    const other = claimed.get(key);
+    if (other) throw duplicateSecretPath(this.node.path, secretPath, other);
+    claimed.set(key, this.node.path);
+  }
+}

@@ -1,0 +1,6 @@
+export { Api, FlownallyApiProps } from "./api";
+export { ApiKey, ApiKeyProps } from "./api-key";
+export { ConfigurationError } from "./errors";
+export { Carrier } from "./hook-resource";
+export { SecretStore, AgeFileStoreProps } from "./secret-store";
+export { IServiceAccount, ServiceAccount, ServiceAccountFromIdProps, ServiceAccountProps } from "./service-account";

@@ -1,0 +1,144 @@
+import { Construct, IConstruct } from "constructs";
+import type { ITerraformDependable, TerraformResource } from "../cdktf";
+import type { ServiceAccountRef, ServiceAccountSpec } from "../spec";
+import { addressOf } from "./address";
+import { Api } from "./api";
+import { accountWithoutStore, invalidProp, missingProp } from "./errors";
+import { Carrier, createHookResource } from "./hook-resource";
+import { SecretStore } from "./secret-store";
+import { checkAccountName, checkDescription } from "./validate";
+
+/** A service account that API keys can be minted for: one this stack creates, or one it references. */
+export interface IServiceAccount extends IConstruct {
+  /** The API the account lives in. */
+  readonly api: Api;
+  /** How the hooks find the account's id at apply time. @internal */
+  readonly _ref: () => ServiceAccountRef;
+  /** The resource keys must be created after (and destroyed before), if the stack owns the account. */
+  readonly dependable?: ITerraformDependable;
+  /**
+   * What a key's `triggers_replace` holds for its account: the owned account resource's `id` (so a
+   * replaced account replaces its keys), or the referenced account's id and API.
+   * @internal
+   */
+  readonly _identity: () => string;
+  /** Lets the first key's store hold the account's record when the account has no `store`. @internal */
+  _offerStore(store: SecretStore): void;
+}
+
+export interface ServiceAccountProps {
+  /** The API to create the account in. */
+  readonly api: Api;
+  /** Account name: 1 to 64 characters of `[a-z0-9._-]`, starting with a letter or digit. Unique among active accounts. */
+  readonly name: string;
+  /**
+   * Human-readable description, at most 256 characters.
+   * @default - no description
+   */
+  readonly description?: string;
+  /**
+   * Where the account's non-secret record (its id) is kept for the hooks.
+   * @default - the store of the first ApiKey created for this account
+   */
+  readonly store?: SecretStore;
+  /**
+   * The Terraform resource that carries the hooks.
+   * @default "terraform_data"
+   */
+  readonly carrier?: Carrier;
+}
+
+export interface ServiceAccountFromIdProps {
+  /** The API the account lives in. */
+  readonly api: Api;
+  /** The account's id in that API, e.g. `sa_4f2...`. */
+  readonly serviceAccountId: string;
+}
+
+class ImportedServiceAccount extends Construct implements IServiceAccount {
+  public readonly api: Api;
+  public readonly dependable = undefined;
+  private readonly serviceAccountId: string;
+
+  constructor(scope: Construct, id: string, props: ServiceAccountFromIdProps) {
+    super(scope, id);
+    if (!(props?.api instanceof Api)) throw missingProp(`ServiceAccount.fromId ${this.node.path}`, "api", "Pass the Api the account lives in, e.g. Api.flownally({...}).");
+    if (typeof props.serviceAccountId !== "string" || !/^\S{1,128}$/.test(props.serviceAccountId)) {
+      throw invalidProp(`ServiceAccount.fromId ${this.node.path}`, "serviceAccountId", props.serviceAccountId, "must be the account's id as the API reports it, e.g. \"sa_4f2a9c\"");
+    }
+    this.api = props.api;
+    this.serviceAccountId = props.serviceAccountId;
+  }
+
+  public readonly _ref = (): ServiceAccountRef => ({ id: this.serviceAccountId });
+
+  public readonly _identity = (): string => `${this.api.kind} ${this.api.baseUrl} ${this.serviceAccountId}`;
+
+  public _offerStore(): void {
+    // A referenced account has no record: nothing to keep.
+  }
+}
+
+/**
+ * A service account that the stack creates in the API on apply and deletes on destroy (after its keys
+ * are revoked). Terraform state holds only its spec; the account's id is kept in the store's record.
+ */
+export class ServiceAccount extends Construct implements IServiceAccount {
+  /** References an existing account that this stack does not own (it is never deleted by the stack). */
+  public static fromId(scope: Construct, id: string, props: ServiceAccountFromIdProps): IServiceAccount {
+    return new ImportedServiceAccount(scope, id, props);
+  }
+
+  public readonly api: Api;
+  /** The account name. */
+  public readonly accountName: string;
+  public readonly dependable: ITerraformDependable;
+  private readonly resource: TerraformResource;
+  private store?: SecretStore;
+
+  constructor(scope: Construct, id: string, props: ServiceAccountProps) {
+    super(scope, id);
+    const where = `ServiceAccount ${this.node.path}`;
+    if (!(props?.api instanceof Api)) throw missingProp(where, "api", "Pass the Api to create the account in, e.g. Api.flownally({...}).");
+    checkAccountName(where, props.name);
+    checkDescription(where, props.description);
+    this.api = props.api;
+    this.accountName = props.name;
+    this.store = props.store;
+    const address = addressOf(this);
+
+    this.dependable = this.resource = createHookResource(this, "resource", {
+      carrier: props.carrier ?? "terraform_data",
+      spec: (): ServiceAccountSpec => ({
+        kind: "service-account",
+        address,
+        api: props.api.toSpec(),
+        name: props.name,
+        ...(props.description !== undefined ? { description: props.description } : {}),
+        store: this.requireStore().toSpec(),
+      }),
+      identity: (spec) => {
+        const s = spec as ServiceAccountSpec;
+        return { api: `${s.api.kind} ${s.api.baseUrl}`, name: s.name, store: JSON.stringify(s.store) };
+      },
+    });
+    this.node.addValidation({ validate: () => (this.store ? [] : [accountWithoutStore(this.node.path).message]) });
+  }
+
+  public readonly _ref = (): ServiceAccountRef => ({
+    address: addressOf(this),
+    name: this.accountName,
+    store: this.requireStore().toSpec(),
+  });
+
+  public readonly _identity = (): string => this.resource.getStringAttribute("id");
+
+  public _offerStore(store: SecretStore): void {
+    this.store ??= store;
+  }
+
+  private requireStore(): SecretStore {
+    if (!this.store) throw accountWithoutStore(this.node.path);
+    return this.store;
+  }
+}

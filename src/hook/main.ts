@@ -1,0 +1,31 @@
+/**
+ * The hook program Terraform runs from each resource's local-exec provisioners:
+ *   node hook.js <create|destroy> <instance id>
+ * with the resource's spec in CDKTF_API_KEYS_SPEC. Bundled into one file (dist/hook.js) and shipped
+ * as a stack asset. It prints progress for people and never a key value or the token.
+ */
+import { redact } from "../redact";
+import { readContext } from "./context";
+import { createLog } from "./log";
+import { runHook } from "./run-hook";
+
+async function main(): Promise<number> {
+  let address = "cdktf-api-keys";
+  let token: string | undefined;
+  try {
+    const ctx = readContext(process.argv.slice(2), process.env, process.cwd());
+    address = ctx.spec.address;
+    token = ctx.token;
+    await runHook(ctx, createLog(address, process.stdout, process.stderr));
+    return 0;
+  } catch (e) {
+    const err = e as unknown;
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`${address}: error: ${redact(message, token ? [token] : [])}\n`);
+    return 1;
+  }
+}
+
+main().then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,9 @@
+export * from "./constructs";
+export { startEmulator } from "./emulator/start-emulator";
+export type { EmulatorOptions, RunningEmulator } from "./emulator/start-emulator";
+export { createClient } from "./clients/create-client";
+export * from "./clients/errors";
+export type * from "./clients/types";
+export { AgeFileStore } from "./stores/age-file-store";
+export type * from "./stores/types";
+export type * from "./spec";
