@@ -347,8 +347,11 @@ function connectionCode(errno: string): string {
   return "connection_failed";
 }
 
-/** The most specific error code on `cause` or, for wrapped errors, on its own causes. */
-function errnoOf(cause: unknown): string {
+/**
+ * The most specific Node error code (e.g. `ECONNREFUSED`) on a failure that produced no response,
+ * looking through wrapped causes; `ERR_NETWORK` when there is none.
+ */
+export function errnoOf(cause: unknown): string {
   for (let e: unknown = cause, depth = 0; isRecord(e) && depth < 5; e = e.cause, depth++) {
     if (typeof e.code === "string" && e.code !== "ERR_NETWORK") return e.code;
     if (Array.isArray(e.errors)) {
