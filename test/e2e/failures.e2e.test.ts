@@ -1,0 +1,69 @@
+import * as fs from "fs";
+import * as path from "path";
+import { ApiKey, ServiceAccount } from "../../src";
+import { Project } from "./harness";
+
+/** What a failed apply leaves behind: nothing the user has to clean up by hand. */
+describe("end to end with terraform: failures", () => {
+  let project: Project;
+  beforeAll(async () => {
+    project = await Project.create("failures");
+  });
+  afterAll(async () => project?.close());
+
+  test("a missing token variable fails the apply naming the variable, and creates nothing", async () => {
+    const stackDir = project.synth("notoken", (stack) => {
+      const sa = new ServiceAccount(stack, "sa", { api: project.api(), name: "no-token" });
+      new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store: project.store(), secretPath: "no-token" });
+    });
+    await project.ok(project.terraform(stackDir, ["init", "-input=false"]));
+    const result = await project.terraform(stackDir, ["apply", "-auto-approve", "-input=false"], { FLOWNALLY_TOKEN: "" });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/the environment variable FLOWNALLY_TOKEN is not set: export the admin token/);
+    expect(project.emulator.inspect().serviceAccounts).toHaveLength(0);
+  });
+
+  test("a key that cannot be stored is revoked again; fixing the cause and applying again recovers", async () => {
+    // A file where the key's directory should be makes the secret write fail.
+    fs.mkdirSync(project.secretsDir, { recursive: true });
+    fs.writeFileSync(path.join(project.secretsDir, "blocked"), "not a directory");
+    const stackDir = project.synth("blocked", (stack) => {
+      const sa = new ServiceAccount(stack, "sa", { api: project.api(), name: "blocked-owner" });
+      new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store: project.store(), secretPath: "blocked/key" });
+    });
+    await project.ok(project.terraform(stackDir, ["init", "-input=false"]));
+    const failed = await project.terraform(stackDir, ["apply", "-auto-approve", "-input=false"]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toMatch(/could not store key key_\S+, so it was revoked again/);
+    const keys = project.emulator.inspect().apiKeys;
+    expect(keys).toHaveLength(1);
+    expect(keys[0].status).toBe("revoked");
+
+    fs.rmSync(path.join(project.secretsDir, "blocked"));
+    const recovered = await project.ok(project.terraform(stackDir, ["apply", "-auto-approve", "-input=false"]));
+    expect(recovered.stdout).toMatch(/Apply complete!/);
+    expect(project.emulator.inspect().apiKeys.filter((k: { status: string }) => k.status === "active")).toHaveLength(1);
+
+    await project.destroy(stackDir);
+    expect(project.emulator.inspect().apiKeys.filter((k: { status: string }) => k.status === "active")).toHaveLength(0);
+    expect(Project.files(project.secretsDir)).toEqual([]);
+  });
+
+  test("destroy is idempotent: a destroy retried after the key was revoked elsewhere still succeeds", async () => {
+    const stackDir = project.synth("retry", (stack) => {
+      const sa = new ServiceAccount(stack, "sa", { api: project.api(), name: "retry-owner" });
+      new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store: project.store(), secretPath: "retry/key" });
+    });
+    await project.apply(stackDir);
+    const record = JSON.parse(fs.readFileSync(path.join(project.secretsDir, "retry/key.json"), "utf8"));
+    // Someone revokes the key out of band (or an earlier destroy got this far and then failed).
+    const res = await fetch(`${project.emulator.url}/api-keys/${record.keyId}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${project.emulator.adminToken}` },
+    });
+    expect(res.status).toBe(204);
+    const destroyed = await project.destroy(stackDir);
+    expect(destroyed.stdout).toMatch(/found already revoked key/);
+    expect(Project.files(project.secretsDir)).toEqual([]);
+  });
+});

@@ -1,0 +1,126 @@
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { App, TerraformStack } from "cdktf";
+import { Api, SecretStore } from "../../src";
+import { startEmulator, RunningEmulator } from "../../src/emulator/start-emulator";
+import { generateIdentityFiles } from "../../src/stores/age-identity";
+
+/** The result of one command, with its output kept for the secret canary. */
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * A throwaway project on disk (identity, recipient, secrets directory), an emulator on loopback, and
+ * helpers to synthesize a stack there and drive the real terraform binary against it. Every byte
+ * terraform prints is kept in `transcript` for the canary checks.
+ */
+export class Project {
+  public static async create(name: string): Promise<Project> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cdktf-api-keys-${name}-`));
+    await generateIdentityFiles(path.join(dir, ".keys/identity.txt"), path.join(dir, ".keys/recipient.txt"));
+    const cliConfig = path.join(dir, "terraformrc");
+    fs.writeFileSync(cliConfig, "");
+    return new Project(dir, await startEmulator(), cliConfig);
+  }
+
+  public readonly transcript: string[] = [];
+  public readonly secretsDir: string;
+  public readonly identityFile: string;
+
+  private constructor(
+    public readonly dir: string,
+    public readonly emulator: RunningEmulator,
+    private readonly cliConfig: string,
+  ) {
+    this.secretsDir = path.join(dir, "secrets");
+    this.identityFile = path.join(dir, ".keys/identity.txt");
+  }
+
+  public api(): Api {
+    return Api.flownally({ baseUrl: this.emulator.url, tokenEnv: "FLOWNALLY_TOKEN" });
+  }
+
+  public store(): SecretStore {
+    return SecretStore.ageFile({ directory: "secrets", recipientFile: ".keys/recipient.txt" });
+  }
+
+  /** Synthesizes one stack with the project directory as the working directory, as `cdktf synth` would. Returns the stack directory. */
+  public synth(stackName: string, build: (stack: TerraformStack) => void): string {
+    const previous = process.cwd();
+    process.chdir(this.dir);
+    try {
+      const app = new App({ outdir: "cdktf.out" });
+      build(new TerraformStack(app, stackName));
+      app.synth();
+    } finally {
+      process.chdir(previous);
+    }
+    return path.join(this.dir, "cdktf.out", "stacks", stackName);
+  }
+
+  /** Environment for terraform and the hooks: the token variable, and no user CLI config. */
+  public env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      FLOWNALLY_TOKEN: this.emulator.adminToken,
+      TF_CLI_CONFIG_FILE: this.cliConfig,
+      TF_IN_AUTOMATION: "1",
+      CHECKPOINT_DISABLE: "1",
+      ...extra,
+    };
+  }
+
+  public async terraform(cwd: string, args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
+    return this.run("terraform", [...args.slice(0, 1), "-no-color", ...args.slice(1)], cwd, this.env(extraEnv));
+  }
+
+  /** terraform init + apply, failing the test with terraform's output when either fails. */
+  public async apply(stackDir: string, extraEnv: Record<string, string> = {}): Promise<RunResult> {
+    await this.ok(this.terraform(stackDir, ["init", "-input=false"], extraEnv));
+    return this.ok(this.terraform(stackDir, ["apply", "-auto-approve", "-input=false"], extraEnv));
+  }
+
+  public async destroy(stackDir: string, extraEnv: Record<string, string> = {}): Promise<RunResult> {
+    return this.ok(this.terraform(stackDir, ["destroy", "-auto-approve", "-input=false"], extraEnv));
+  }
+
+  public async ok(pending: Promise<RunResult>): Promise<RunResult> {
+    const result = await pending;
+    if (result.code !== 0) throw new Error(`command failed (${result.code}):\n${result.stdout}\n${result.stderr}`);
+    return result;
+  }
+
+  public run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("error", reject);
+      child.on("close", (code) => {
+        this.transcript.push(stdout, stderr);
+        resolve({ code: code ?? 1, stdout, stderr });
+      });
+    });
+  }
+
+  /** Every file below `dir`, recursively. */
+  public static files(dir: string): string[] {
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const p = path.join(dir, e.name);
+      return e.isDirectory() ? Project.files(p) : [p];
+    });
+  }
+
+  public async close(): Promise<void> {
+    await this.emulator.close();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
