@@ -6,11 +6,15 @@
 /** What a scrubbed secret is replaced with. */
 export const REDACTED = "[REDACTED]";
 
-/** `Bearer <credential>` as it appears in an Authorization header or a log line. */
-const BEARER = /\b(Bearer)\s+[^\s"',;]+/gi;
+/**
+ * `Bearer <credential>` as it appears in an Authorization header or a log line. The credential must
+ * look like one (8+ characters, at least one digit) so that prose such as "invalid bearer token"
+ * survives; known secrets are replaced whatever they look like.
+ */
+const BEARER = /\b(Bearer)\s+(?=[^\s"',;&]*\d)[^\s"',;&]{8,}/gi;
 
 /** `x-api-key: <value>`, `x-api-key=<value>` and the JSON form `"x-api-key":"<value>"`. */
-const API_KEY_HEADER = /\b(x-api-key)("?\s*[:=]\s*"?)[^\s"',;]+/gi;
+const API_KEY_HEADER = /\b(x-api-key)("?\s*[:=]\s*"?)[^\s"',;&]+/gi;
 
 /**
  * Returns `text` with every known secret value, and the value of any `Bearer <...>` or

@@ -50,7 +50,10 @@ export interface CreateApiKeyInput {
   readonly scopes?: readonly string[];
 }
 
-/** Outcome of an idempotent delete: both count as success. */
+/**
+ * Outcome of an idempotent delete: both count as success. "already-gone" is reported only where the
+ * API tells the two apart (Flownally answers 204 to a repeated revoke, so that reads as "deleted").
+ */
 export type DeleteOutcome = "deleted" | "already-gone";
 
 export interface KeyManagementClient {
@@ -62,8 +65,8 @@ export interface KeyManagementClient {
   listApiKeys(serviceAccountId: string): Promise<ApiKeyInfo[]>;
   createApiKey(serviceAccountId: string, input: CreateApiKeyInput): Promise<CreatedApiKey>;
   /**
-   * Revokes a key. Revoking an already revoked (or already deleted) key counts as success
-   * ("already-gone"): Terraform retries failed destroys, so this must be idempotent.
+   * Revokes a key. Revoking an already revoked (or already deleted) key counts as success: Terraform
+   * retries failed destroys, so this must be idempotent.
    * The account id is passed because some APIs (Factory) address keys under their account.
    */
   revokeApiKey(serviceAccountId: string, keyId: string): Promise<DeleteOutcome>;
