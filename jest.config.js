@@ -3,7 +3,12 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true }] },
+  transform: {
+    "^.+\\.ts$": ["ts-jest", { isolatedModules: true }],
+    // age-encryption and its dependencies ship ESM only: esbuild turns them into CommonJS for Jest.
+    "/node_modules/(age-encryption|@noble|@scure)/.+\\.js$": "<rootDir>/test/esbuild-transform.js",
+  },
+  transformIgnorePatterns: ["/node_modules/(?!(age-encryption|@noble|@scure)/)", "\\.pnp\\.[^\\/]+$"],
   moduleNameMapper: { "^cdktf-api-keys$": "<rootDir>/src/index.ts" },
   setupFilesAfterEnv: ["<rootDir>/test/setup.ts"],
   testTimeout: 120000,
