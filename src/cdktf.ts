@@ -7,6 +7,8 @@ export {
   App,
   AssetType,
   Lazy,
+  LocalBackend,
+  TerraformBackend,
   TerraformAsset,
   TerraformResource,
   TerraformStack,

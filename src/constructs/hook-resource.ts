@@ -7,6 +7,7 @@ import { packageRoot } from "../package-root";
 import type { ResourceSpec } from "../spec";
 import { hookBundleMissing, nullProviderMissing } from "./errors";
 import { HOOK_ENV } from "./hook-env";
+import { usePortableDefaultBackend } from "./portable-backend";
 
 /**
  * Which Terraform resource carries the hooks.
@@ -54,6 +55,7 @@ class TerraformData extends TerraformResource {
  */
 export function createHookResource(scope: Construct, id: string, options: HookResourceOptions): TerraformResource {
   const stack = TerraformStack.of(scope);
+  usePortableDefaultBackend(stack);
   const hookPath = hookAsset(stack).path;
   let cached: ResourceSpec | undefined;
   const spec = (): ResourceSpec => (cached ??= options.spec());
