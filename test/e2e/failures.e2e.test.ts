@@ -3,6 +3,9 @@ import * as path from "path";
 import { ApiKey, ServiceAccount } from "../../src";
 import { Project } from "./harness";
 
+/** Terraform wraps long error lines: compare with whitespace collapsed. */
+const flat = (text: string) => text.replace(/\s+/g, " ");
+
 /** What a failed apply leaves behind: nothing the user has to clean up by hand. */
 describe("end to end with terraform: failures", () => {
   let project: Project;
@@ -19,14 +22,15 @@ describe("end to end with terraform: failures", () => {
     await project.ok(project.terraform(stackDir, ["init", "-input=false"]));
     const result = await project.terraform(stackDir, ["apply", "-auto-approve", "-input=false"], { FLOWNALLY_TOKEN: "" });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/the environment variable FLOWNALLY_TOKEN is not set: export the admin token/);
+    expect(flat(result.stderr)).toMatch(/notoken\/sa: error: the environment variable FLOWNALLY_TOKEN is not set: export the admin token/);
     expect(project.emulator.inspect().serviceAccounts).toHaveLength(0);
   });
 
   test("a key that cannot be stored is revoked again; fixing the cause and applying again recovers", async () => {
-    // A file where the key's directory should be makes the secret write fail.
-    fs.mkdirSync(project.secretsDir, { recursive: true });
-    fs.writeFileSync(path.join(project.secretsDir, "blocked"), "not a directory");
+    // A directory where the secret file should go makes the write fail after the key is minted.
+    const obstacle = path.join(project.secretsDir, "blocked/key.age");
+    fs.mkdirSync(obstacle, { recursive: true });
+    fs.writeFileSync(path.join(obstacle, "in-the-way"), "");
     const stackDir = project.synth("blocked", (stack) => {
       const sa = new ServiceAccount(stack, "sa", { api: project.api(), name: "blocked-owner" });
       new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store: project.store(), secretPath: "blocked/key" });
@@ -34,12 +38,12 @@ describe("end to end with terraform: failures", () => {
     await project.ok(project.terraform(stackDir, ["init", "-input=false"]));
     const failed = await project.terraform(stackDir, ["apply", "-auto-approve", "-input=false"]);
     expect(failed.code).not.toBe(0);
-    expect(failed.stderr).toMatch(/could not store key key_\S+, so it was revoked again/);
+    expect(flat(failed.stderr)).toMatch(/could not store key key_\S+, so it was revoked again/);
     const keys = project.emulator.inspect().apiKeys;
     expect(keys).toHaveLength(1);
     expect(keys[0].status).toBe("revoked");
 
-    fs.rmSync(path.join(project.secretsDir, "blocked"));
+    fs.rmSync(obstacle, { recursive: true });
     const recovered = await project.ok(project.terraform(stackDir, ["apply", "-auto-approve", "-input=false"]));
     expect(recovered.stdout).toMatch(/Apply complete!/);
     expect(project.emulator.inspect().apiKeys.filter((k: { status: string }) => k.status === "active")).toHaveLength(1);
