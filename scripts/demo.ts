@@ -35,7 +35,8 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
       pending += chunk;
       const lines = pending.split("\n");
       pending = lines.pop() ?? "";
-      for (const line of lines) if (show.test(line)) say(line.trim());
+      // Hook lines arrive as `terraform_data.<id> (local-exec): <address>: ...`: the address says it all.
+      for (const line of lines) if (show.test(line)) say(line.replace(/^\S+ \(local-exec\): /, "").trim());
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
