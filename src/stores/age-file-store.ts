@@ -1,0 +1,388 @@
+/**
+ * The encrypted file store: one age-encrypted file per secret under a directory, readable with the
+ * `age` CLI. Layout under the directory:
+ *
+ * - `<secretPath>.age`: the secret, the JSON of its {@link SecretPayload} encrypted to one recipient
+ * - `<secretPath>.json`: its non-secret {@link KeyRecord}, pretty JSON
+ * - `.accounts/<encodeURIComponent(address)>.json`: each service account's {@link AccountRecord}
+ *
+ * Files are 0600 and directories 0700 whatever the umask. Every write goes to a temp file in the same
+ * directory, is synced, then renamed into place, so no reader ever sees a partial file. Deletes are
+ * idempotent and remove the directories they leave empty, never the store directory itself.
+ */
+import { randomBytes } from "crypto";
+import { promises as fsp } from "fs";
+import * as path from "path";
+import { Decrypter, Encrypter } from "age-encryption";
+import { AGE_IDENTITY_PATTERN, AGE_RECIPIENT_PATTERN } from "./age-identity";
+import { validateSecretPath } from "./secret-path";
+import type { AccountRecord, KeyRecord, SecretPayload, SecretStoreBackend } from "./types";
+
+/** How to open an {@link AgeFileStore}. */
+export interface AgeFileStoreOptions {
+  /** Absolute path of the store directory. Created (mode 0700) on the first write. */
+  readonly directory: string;
+  /**
+   * The age recipient (public key, `age1...`) every secret is encrypted to.
+   * @default none: reading works, writing a secret fails
+   */
+  readonly recipient?: string;
+  /**
+   * The age identity (private key, `AGE-SECRET-KEY-1...`) that decrypts the secrets.
+   * @default none: writing works, reading a secret fails
+   */
+  readonly identity?: string;
+}
+
+/** A key record and the secret path it sits at, as {@link AgeFileStore.listKeyRecords} returns them. */
+export interface StoredKeyRecord {
+  readonly secretPath: string;
+  readonly record: KeyRecord;
+}
+
+/** A store failure explained in its message. Messages name paths, never a secret or a private key. */
+export class AgeFileStoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AgeFileStoreError";
+  }
+}
+
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+const SECRET_SUFFIX = ".age";
+const RECORD_SUFFIX = ".json";
+const ACCOUNTS_DIR = ".accounts";
+
+/** A {@link SecretStoreBackend} keeping age-encrypted files under one directory. */
+export class AgeFileStore implements SecretStoreBackend {
+  /** The absolute store directory. */
+  public readonly directory: string;
+  readonly #recipient?: string;
+  readonly #identity?: string;
+
+  constructor(options: AgeFileStoreOptions) {
+    const { directory, recipient, identity } = options ?? ({} as AgeFileStoreOptions);
+    if (typeof directory !== "string" || !path.isAbsolute(directory)) {
+      throw new AgeFileStoreError(
+        `AgeFileStore: \`directory\` must be an absolute path (got ${JSON.stringify(directory)}). ` +
+          "Resolve it first, e.g. path.resolve(projectDir, \"secrets\").",
+      );
+    }
+    if (recipient !== undefined && !AGE_RECIPIENT_PATTERN.test(recipient)) {
+      throw new AgeFileStoreError(
+        `AgeFileStore: \`recipient\` must be a native X25519 age recipient, "age1" followed by 58 characters ` +
+          `(got ${JSON.stringify(recipient)}). Read it with readRecipient(file), or print it with \`age-keygen -y identity.txt\`.`,
+      );
+    }
+    if (identity !== undefined && !AGE_IDENTITY_PATTERN.test(identity)) {
+      // Never echo the value: it may be a private key with a typo.
+      throw new AgeFileStoreError(
+        "AgeFileStore: `identity` must be a native X25519 age identity, \"AGE-SECRET-KEY-1\" followed by 58 characters " +
+          "(the value given is not). Read it from the identity file with readIdentity(file).",
+      );
+    }
+    this.directory = path.resolve(directory);
+    this.#recipient = recipient;
+    this.#identity = identity;
+  }
+
+  /** Encrypts the payload to the recipient and writes it to `<secretPath>.age`, atomically. */
+  public async writeSecret(secretPath: string, payload: SecretPayload): Promise<void> {
+    const file = this.secretFile(secretPath);
+    if (this.#recipient === undefined) {
+      throw new AgeFileStoreError(
+        `cannot write the secret at secretPath ${JSON.stringify(secretPath)}: this store was opened without a recipient ` +
+          "(public key) to encrypt to. Pass `recipient` (an age1... key, see readRecipient()) to AgeFileStore; stacks " +
+          "take it from SecretStore.ageFile({ recipientFile }).",
+      );
+    }
+    let ciphertext: Uint8Array;
+    try {
+      const encrypter = new Encrypter();
+      encrypter.addRecipient(this.#recipient);
+      ciphertext = await encrypter.encrypt(JSON.stringify(payload));
+    } catch (e) {
+      throw new AgeFileStoreError(
+        `cannot encrypt the secret for secretPath ${JSON.stringify(secretPath)} to recipient ${this.#recipient}: ${errorText(e)}`,
+      );
+    }
+    await this.write(file, ciphertext);
+  }
+
+  /** Decrypts `<secretPath>.age` with the identity. */
+  public async readSecret(secretPath: string): Promise<SecretPayload> {
+    const file = this.secretFile(secretPath);
+    if (this.#identity === undefined) {
+      throw new AgeFileStoreError(
+        `cannot read the secret at secretPath ${JSON.stringify(secretPath)}: this store was opened without an identity ` +
+          "(private key) to decrypt with. Pass `identity` (the AGE-SECRET-KEY-1... line, see readIdentity()) to " +
+          "AgeFileStore; with the CLI, pass --identity <file> or set CDKTF_API_KEYS_IDENTITY.",
+      );
+    }
+    let ciphertext: Buffer;
+    try {
+      ciphertext = await fsp.readFile(file);
+    } catch (e) {
+      if (errorCode(e) === "ENOENT") {
+        throw new AgeFileStoreError(
+          `no secret at secretPath ${JSON.stringify(secretPath)} in store directory ${this.directory} (no file ${file}). ` +
+            "Check the secretPath and the store directory, and that the stack holding this key was applied.",
+        );
+      }
+      throw new AgeFileStoreError(`cannot read ${file}: ${errorText(e)}`);
+    }
+    let text: string;
+    try {
+      const decrypter = new Decrypter();
+      decrypter.addIdentity(this.#identity);
+      text = await decrypter.decrypt(ciphertext, "text");
+    } catch (e) {
+      throw new AgeFileStoreError(
+        `cannot decrypt ${file}: ${errorText(e)}. The identity must be the private key of the recipient the store ` +
+          "encrypts to (compare `age-keygen -y <identity file>` with the recipient file); otherwise the file is damaged.",
+      );
+    }
+    const payload = parseJson(text);
+    if (!isSecretPayload(payload)) {
+      // Never show the decrypted text: it holds the key.
+      throw new AgeFileStoreError(`${file} decrypts, but not to a cdktf-api-keys secret (value, keyId, serviceAccountId, name, createdAt, expiresAt).`);
+    }
+    return payload;
+  }
+
+  /** Deletes `<secretPath>.age`; no error when it is already gone. */
+  public async deleteSecret(secretPath: string): Promise<void> {
+    await this.remove(this.secretFile(secretPath));
+  }
+
+  /** The record at `<secretPath>.json`, or `undefined` when there is none. */
+  public async readKeyRecord(secretPath: string): Promise<KeyRecord | undefined> {
+    return this.readRecord<KeyRecord>(this.recordFile(secretPath), KEY_RECORD_FIELDS);
+  }
+
+  /** Writes the record to `<secretPath>.json`, atomically. */
+  public async writeKeyRecord(secretPath: string, record: KeyRecord): Promise<void> {
+    await this.write(this.recordFile(secretPath), prettyJson(record));
+  }
+
+  /** Deletes `<secretPath>.json`; no error when it is already gone. */
+  public async deleteKeyRecord(secretPath: string): Promise<void> {
+    await this.remove(this.recordFile(secretPath));
+  }
+
+  /** The record of the service account at `address`, or `undefined` when there is none. */
+  public async readAccountRecord(address: string): Promise<AccountRecord | undefined> {
+    return this.readRecord<AccountRecord>(this.accountFile(address), ACCOUNT_RECORD_FIELDS);
+  }
+
+  /** Writes the account record to `.accounts/<encodeURIComponent(address)>.json`, atomically. */
+  public async writeAccountRecord(record: AccountRecord): Promise<void> {
+    await this.write(this.accountFile(record?.address), prettyJson(record));
+  }
+
+  /** Deletes the account record of `address`; no error when it is already gone. */
+  public async deleteAccountRecord(address: string): Promise<void> {
+    await this.remove(this.accountFile(address));
+  }
+
+  /**
+   * Every key record in the store with its secret path, sorted by secret path. Hidden entries
+   * (`.accounts`, temp files) and files whose names are not valid secret paths are skipped.
+   */
+  public async listKeyRecords(): Promise<StoredKeyRecord[]> {
+    const found: StoredKeyRecord[] = [];
+    const walk = async (dir: string, segments: readonly string[]): Promise<void> => {
+      let entries;
+      try {
+        entries = await fsp.readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if (errorCode(e) === "ENOENT") return; // no store yet, or a folder deleted meanwhile
+        throw new AgeFileStoreError(`cannot list ${dir}: ${errorText(e)}`);
+      }
+      for (const entry of entries) {
+        if (entry.name.startsWith(".")) continue;
+        if (entry.isDirectory()) {
+          await walk(path.join(dir, entry.name), [...segments, entry.name]);
+        } else if (entry.isFile() && entry.name.endsWith(RECORD_SUFFIX)) {
+          const secretPath = [...segments, entry.name.slice(0, -RECORD_SUFFIX.length)].join("/");
+          if (validateSecretPath(secretPath) !== undefined) continue;
+          const record = await this.readKeyRecord(secretPath);
+          if (record) found.push({ secretPath, record });
+        }
+      }
+    };
+    await walk(this.directory, []);
+    return found.sort((a, b) => (a.secretPath < b.secretPath ? -1 : a.secretPath > b.secretPath ? 1 : 0));
+  }
+
+  /** `<directory>/<secretPath>` without a suffix, after checking the path (again: defense in depth). */
+  private secretBase(secretPath: string): string {
+    const problem = validateSecretPath(secretPath);
+    if (problem !== undefined) throw new AgeFileStoreError(problem);
+    return path.join(this.directory, ...secretPath.split("/"));
+  }
+
+  private secretFile(secretPath: string): string {
+    return this.secretBase(secretPath) + SECRET_SUFFIX;
+  }
+
+  private recordFile(secretPath: string): string {
+    return this.secretBase(secretPath) + RECORD_SUFFIX;
+  }
+
+  private accountFile(address: string): string {
+    if (typeof address !== "string" || address === "") {
+      throw new AgeFileStoreError(`a service account's \`address\` must be a non-empty string such as "stack/billing" (got ${JSON.stringify(address)}).`);
+    }
+    return path.join(this.directory, ACCOUNTS_DIR, encodeURIComponent(address) + RECORD_SUFFIX);
+  }
+
+  private async readRecord<T>(file: string, fields: readonly string[]): Promise<T | undefined> {
+    let text: string;
+    try {
+      text = await fsp.readFile(file, "utf8");
+    } catch (e) {
+      if (errorCode(e) === "ENOENT") return undefined;
+      throw new AgeFileStoreError(`cannot read ${file}: ${errorText(e)}`);
+    }
+    const record = parseJson(text);
+    if (!isObjectWith(record, fields)) {
+      throw new AgeFileStoreError(`${file} is not a cdktf-api-keys record (expected JSON with ${fields.join(", ")}). Restore it or remove it.`);
+    }
+    return record as T;
+  }
+
+  private async write(file: string, data: string | Uint8Array): Promise<void> {
+    try {
+      await writeFileAtomic(file, data);
+    } catch (e) {
+      throw new AgeFileStoreError(`cannot write ${file}: ${errorText(e)}`);
+    }
+  }
+
+  private async remove(file: string): Promise<void> {
+    try {
+      await fsp.rm(file, { force: true });
+    } catch (e) {
+      throw new AgeFileStoreError(`cannot delete ${file}: ${errorText(e)}`);
+    }
+    await removeEmptyDirectories(this.directory, path.dirname(file));
+  }
+}
+
+const KEY_RECORD_FIELDS = ["address", "instanceId", "keyId", "serviceAccountId", "name", "prefix", "createdAt"] as const;
+const ACCOUNT_RECORD_FIELDS = ["address", "instanceId", "serviceAccountId", "name", "createdAt"] as const;
+
+/** How many times a write recreates its directory when a concurrent delete removed it as empty. */
+const MAX_DIRECTORY_RACES = 10;
+
+/**
+ * Writes `data` to `file` so that readers see the old file or the whole new one, never a part: a temp
+ * file beside it (mode 0600) is written, synced and renamed over `file`. The temp file is removed when
+ * anything fails. Missing directories are created with mode 0700.
+ */
+async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `.${path.basename(file).slice(0, 100)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  let handle: fsp.FileHandle | undefined;
+  for (let attempt = 1; handle === undefined; attempt++) {
+    try {
+      await makePrivateDirectory(dir);
+      handle = await fsp.open(temp, "wx", FILE_MODE);
+    } catch (e) {
+      // A concurrent delete removed a directory it had left empty, between our mkdir and open: again.
+      if (errorCode(e) !== "ENOENT" || attempt >= MAX_DIRECTORY_RACES) throw e;
+    }
+  }
+  try {
+    await handle.chmod(FILE_MODE); // the open mode is filtered by the umask; this is not
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fsp.rename(temp, file);
+  } catch (e) {
+    await handle?.close().catch(() => undefined);
+    await fsp.rm(temp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+  await syncDirectory(dir);
+}
+
+/**
+ * Creates `dir` and any missing parents (the store directory included), setting mode 0700 on each one
+ * it created explicitly: mkdir's own mode is filtered by the umask.
+ */
+async function makePrivateDirectory(dir: string): Promise<void> {
+  const firstCreated = await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
+  if (firstCreated === undefined) return;
+  for (let d = dir; ; d = path.dirname(d)) {
+    await fsp.chmod(d, DIR_MODE);
+    if (d === firstCreated || d === path.dirname(d)) break;
+  }
+}
+
+/** Removes `dir` and then its parents while they are empty, stopping below `root`. */
+async function removeEmptyDirectories(root: string, dir: string): Promise<void> {
+  for (let d = dir; isInside(root, d); d = path.dirname(d)) {
+    try {
+      await fsp.rmdir(d);
+    } catch (e) {
+      if (errorCode(e) !== "ENOENT") return; // not empty (or in use): it stays, and so do its parents
+    }
+  }
+}
+
+/** Makes a rename in `dir` durable. Not every platform can sync a directory; that is not an error. */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(dir, "r");
+    await handle.sync();
+  } catch {
+    // best effort
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/** Whether `p` lies strictly inside `root`. */
+function isInside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel !== "" && rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+}
+
+function prettyJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** Parses JSON, or returns `undefined`. The parser's message is dropped: it quotes the input. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isObjectWith(value: unknown, fields: readonly string[]): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && fields.every((f) => typeof (value as Record<string, unknown>)[f] === "string");
+}
+
+function isSecretPayload(value: unknown): value is SecretPayload {
+  return (
+    isObjectWith(value, ["value", "keyId", "serviceAccountId", "name", "createdAt"]) &&
+    (value.expiresAt === null || typeof value.expiresAt === "string")
+  );
+}
+
+function errorCode(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** An error's message (duck-typed: errors from another realm, such as a test sandbox, are not `instanceof Error`). */
+function errorText(e: unknown): string {
+  const message = (e as { message?: unknown } | null)?.message;
+  return typeof message === "string" ? message : String(e);
+}
