@@ -1,4 +1,4 @@
-import { startEmulator, type RunningEmulator } from "../../src/emulator/start-emulator";
+import { startEmulator as startRealEmulator, type EmulatorOptions, type RunningEmulator } from "../../src/emulator/start-emulator";
 import { loadOpenApiContract } from "../../src/emulator/openapi-validator";
 
 const contract = loadOpenApiContract("flownally");
@@ -6,7 +6,6 @@ const contract = loadOpenApiContract("flownally");
 interface Reply {
   readonly status: number;
   readonly headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly body: any;
 }
 
@@ -22,9 +21,17 @@ interface SendOptions {
 }
 
 let emulator: RunningEmulator;
+const started: RunningEmulator[] = [];
+
+/** Starts an emulator that afterEach closes. */
+async function startEmulator(options?: EmulatorOptions): Promise<RunningEmulator> {
+  const running = await startRealEmulator(options);
+  started.push(running);
+  return running;
+}
 
 afterEach(async () => {
-  await emulator?.close();
+  await Promise.all(started.splice(0).map((e) => e.close()));
 });
 
 /**

@@ -1,0 +1,107 @@
+import { emulatorCommand } from "../../src/cli/emulator-command";
+import { startEmulator } from "../../src/emulator/start-emulator";
+
+/** Runs the command in-process, collecting what it writes. */
+function run(argv: string[], signal?: AbortSignal) {
+  let stdout = "";
+  let stderr = "";
+  const exit = emulatorCommand(argv, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    signal,
+  });
+  return { exit, stdout: () => stdout, stderr: () => stderr };
+}
+
+/** Waits until the command has printed its URL and token. */
+async function listening(output: () => string): Promise<{ url: string; token: string }> {
+  for (let i = 0; i < 200; i++) {
+    const url = /^Flownally emulator listening on (http:\/\/\S+)$/m.exec(output());
+    const token = /^Admin token: (\S+)$/m.exec(output());
+    if (url && token) return { url: url[1], token: token[1] };
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`the emulator did not start; it printed: ${output()}`);
+}
+
+test("prints the URL and admin token, serves requests, and exits 0 on SIGTERM", async () => {
+  // GIVEN
+  const command = run([]);
+  const { url, token } = await listening(command.stdout);
+
+  // WHEN
+  const response = await fetch(`${url}/service-accounts`, { headers: { authorization: `Bearer ${token}` } });
+
+  // THEN
+  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(response.status).toBe(200);
+  expect(await response.json()).toEqual({ serviceAccounts: [], nextCursor: null });
+
+  // WHEN stopped
+  process.emit("SIGTERM");
+  await expect(command.exit).resolves.toBe(0);
+  await expect(fetch(`${url}/service-accounts`)).rejects.toThrow();
+  expect(process.listenerCount("SIGTERM")).toBe(0);
+  expect(process.listenerCount("SIGINT")).toBe(0);
+});
+
+test("SIGINT stops it too", async () => {
+  const command = run(["--api", "flownally"]);
+  await listening(command.stdout);
+  process.emit("SIGINT");
+  await expect(command.exit).resolves.toBe(0);
+});
+
+test("takes --admin-token, --host and --port, also as --flag=value, and stops on an abort signal", async () => {
+  // GIVEN
+  const controller = new AbortController();
+  const command = run(["--admin-token=T0ken", "--host", "127.0.0.1", "--port=0"], controller.signal);
+
+  // WHEN
+  const { url, token } = await listening(command.stdout);
+  const ok = await fetch(`${url}/service-accounts`, { headers: { authorization: "Bearer T0ken" } });
+  const wrong = await fetch(`${url}/service-accounts`, { headers: { authorization: "Bearer other" } });
+
+  // THEN
+  expect(token).toBe("T0ken");
+  expect([ok.status, wrong.status]).toEqual([200, 401]);
+  controller.abort();
+  await expect(command.exit).resolves.toBe(0);
+});
+
+test.each([
+  [["--verbose"], /unknown flag `--verbose`/],
+  [["--api", "factory"], /`--api` must be one of: flownally \(got "factory"\)/],
+  [["--api"], /`--api` needs a value/],
+  [["--port", "http"], /`--port` must be an integer between 0 and 65535 \(got "http"\)/],
+  [["--port", "65536"], /`--port` must be an integer/],
+  [["--admin-token="], /`--admin-token` needs a value/],
+  [["serve"], /unexpected argument "serve"/],
+])("%p exits 2 with a message naming the flag", async (argv, message) => {
+  const command = run(argv);
+  await expect(command.exit).resolves.toBe(2);
+  expect(command.stderr()).toMatch(message);
+  expect(command.stderr()).toContain("Usage: cdktf-api-keys emulator");
+  expect(command.stdout()).toBe("");
+});
+
+test("--help prints the usage and exits 0", async () => {
+  const command = run(["--help"]);
+  await expect(command.exit).resolves.toBe(0);
+  expect(command.stdout()).toContain("--admin-token");
+});
+
+test("a port that is taken exits 1", async () => {
+  // GIVEN
+  const other = await startEmulator();
+  try {
+    // WHEN
+    const command = run(["--port", new URL(other.url).port]);
+
+    // THEN
+    await expect(command.exit).resolves.toBe(1);
+    expect(command.stderr()).toMatch(/cannot start: .*EADDRINUSE/);
+  } finally {
+    await other.close();
+  }
+});
