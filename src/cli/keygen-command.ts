@@ -31,7 +31,7 @@ export async function keygenCommand(
     err.write(`keygen: ${identity} already exists; secrets encrypted to it would become unreadable if it were replaced. Pass --force to replace it.\n`);
     return 1;
   }
-  const publicKey = await generateIdentityFiles(path.resolve(identity), path.resolve(recipient));
+  const publicKey = await generateIdentityFiles(path.resolve(identity), path.resolve(recipient), { overwrite: force });
   out.write(`wrote identity ${identity} (keep it secret, out of version control)\nwrote recipient ${recipient}: ${publicKey}\n`);
   return 0;
 }

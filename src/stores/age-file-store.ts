@@ -28,7 +28,7 @@ export interface AgeFileStoreOptions {
    */
   readonly recipient?: string;
   /**
-   * The age identity (private key, `AGE-SECRET-KEY-1...`) that decrypts the secrets.
+   * The age identity (private key, `AGE-SECRET-KEY-...`) that decrypts the secrets.
    * @default none: writing works, reading a secret fails
    */
   readonly identity?: string;
@@ -78,7 +78,7 @@ export class AgeFileStore implements SecretStoreBackend {
     if (identity !== undefined && !AGE_IDENTITY_PATTERN.test(identity)) {
       // Never echo the value: it may be a private key with a typo.
       throw new AgeFileStoreError(
-        "AgeFileStore: `identity` must be a native X25519 age identity, \"AGE-SECRET-KEY-1\" followed by 58 characters " +
+        "AgeFileStore: `identity` must be a native X25519 age identity, \"AGE-SECRET-KEY-\" followed by 59 characters " +
           "(the value given is not). Read it from the identity file with readIdentity(file).",
       );
     }
@@ -116,7 +116,7 @@ export class AgeFileStore implements SecretStoreBackend {
     if (this.#identity === undefined) {
       throw new AgeFileStoreError(
         `cannot read the secret at secretPath ${JSON.stringify(secretPath)}: this store was opened without an identity ` +
-          "(private key) to decrypt with. Pass `identity` (the AGE-SECRET-KEY-1... line, see readIdentity()) to " +
+          "(private key) to decrypt with. Pass `identity` (the AGE-SECRET-KEY-... line, see readIdentity()) to " +
           "AgeFileStore; with the CLI, pass --identity <file> or set CDKTF_API_KEYS_IDENTITY.",
       );
     }

@@ -1,5 +1,5 @@
 /**
- * age key files: the identity (private key, `AGE-SECRET-KEY-1...`) that decrypts the store's secrets and
+ * age key files: the identity (private key, `AGE-SECRET-KEY-...`) that decrypts the store's secrets and
  * the recipient (public key, `age1...`) they are encrypted to. Files are in the format `age-keygen`
  * writes, so the `age` CLI and this package can use each other's keys.
  */
@@ -11,8 +11,8 @@ import { generateX25519Identity, identityToRecipient } from "age-encryption";
 /** A native X25519 age recipient (public key): `age1` and 58 lowercase bech32 characters. */
 export const AGE_RECIPIENT_PATTERN = /^age1[02-9ac-hj-np-z]{58}$/;
 
-/** A native X25519 age identity (private key): `AGE-SECRET-KEY-1` and 58 uppercase bech32 characters. */
-export const AGE_IDENTITY_PATTERN = /^AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}$/;
+/** A native X25519 age identity (private key): `AGE-SECRET-KEY-` and 58 uppercase bech32 characters. */
+export const AGE_IDENTITY_PATTERN = /^AGE-SECRET-KEY-[1][02-9AC-HJ-NP-Z]{58}$/;
 
 /** A key file that is missing, unreadable, malformed or in the way. The message never holds a private key. */
 export class AgeKeyFileError extends Error {
@@ -42,7 +42,7 @@ const KEYGEN_HINT =
 
 /**
  * Creates a new X25519 identity and writes it, in `age-keygen` format (`# created:` and `# public key:`
- * comment lines, then the `AGE-SECRET-KEY-1...` line), to `identityFile` with mode 0600, and its
+ * comment lines, then the `AGE-SECRET-KEY-...` line), to `identityFile` with mode 0600, and its
  * recipient (`age1...`) to `recipientFile`, also 0600. Missing parent directories are created with mode
  * 0700. Each file appears whole or not at all. Unless `overwrite` is set, refuses (writing nothing) when
  * either file exists: a replaced identity can no longer read the secrets encrypted to the old one, and a
@@ -116,22 +116,22 @@ export function readRecipient(file: string): string {
 }
 
 /**
- * Reads the one age identity (private key, `AGE-SECRET-KEY-1...`) in `file`, ignoring blank lines and
+ * Reads the one age identity (private key, `AGE-SECRET-KEY-...`) in `file`, ignoring blank lines and
  * `#` comments (so a file written by `age-keygen` or {@link generateIdentityFiles} works as is).
  *
  * @throws AgeKeyFileError naming the file and what it should contain when it is missing or malformed;
  *   the message never repeats the file's content
  */
 export function readIdentity(file: string): string {
-  const lines = readKeyLines(file, "identity", "the age identity (private key) line starting with `AGE-SECRET-KEY-1`");
+  const lines = readKeyLines(file, "identity", "the age identity (private key) line starting with `AGE-SECRET-KEY-`");
   const where = `the identity file ${file} (${path.resolve(file)})`;
   if (lines.length > 0 && lines.every((l) => l.text.startsWith("age1"))) {
     throw new AgeKeyFileError(
       `${where} holds a recipient (public key), not an identity. Reading secrets needs the private key file, whose ` +
-        "line starts with `AGE-SECRET-KEY-1` (written by `age-keygen` or `npx cdktf-api-keys keygen`).",
+        "line starts with `AGE-SECRET-KEY-` (written by `age-keygen` or `npx cdktf-api-keys keygen`).",
     );
   }
-  return single(lines, where, "identity", "AGE-SECRET-KEY-1...", AGE_IDENTITY_PATTERN);
+  return single(lines, where, "identity", "AGE-SECRET-KEY-...", AGE_IDENTITY_PATTERN);
 }
 
 interface KeyLine {

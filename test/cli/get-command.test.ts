@@ -124,7 +124,7 @@ describe("getCommand", () => {
       expect(result.code).toBe(1);
       expect(result.out).toBe("");
       expect(result.err).toContain(`the identity file ${path.join(dir, ".keys", "identity.txt")} `);
-      expect(result.err).toContain("does not exist. It should contain the age identity (private key) line starting with `AGE-SECRET-KEY-1`");
+      expect(result.err).toContain("does not exist. It should contain the age identity (private key) line starting with `AGE-SECRET-KEY-`");
       expect(result.err).toContain("(identity file from CDKTF_API_KEYS_IDENTITY; pass another with --identity or CDKTF_API_KEYS_IDENTITY)");
     });
 
