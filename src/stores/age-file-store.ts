@@ -10,11 +10,11 @@
  * directory, is synced, then renamed into place, so no reader ever sees a partial file. Deletes are
  * idempotent and remove the directories they leave empty, never the store directory itself.
  */
-import { randomBytes } from "crypto";
 import { promises as fsp } from "fs";
 import * as path from "path";
-import { Decrypter, Encrypter } from "age-encryption";
 import { AGE_IDENTITY_PATTERN, AGE_RECIPIENT_PATTERN } from "./age-identity";
+import { loadAge } from "./load-age";
+import { writePrivateTempFile } from "./private-file";
 import { validateSecretPath } from "./secret-path";
 import type { AccountRecord, KeyRecord, SecretPayload, SecretStoreBackend } from "./types";
 
@@ -48,8 +48,6 @@ export class AgeFileStoreError extends Error {
   }
 }
 
-const FILE_MODE = 0o600;
-const DIR_MODE = 0o700;
 const SECRET_SUFFIX = ".age";
 const RECORD_SUFFIX = ".json";
 const ACCOUNTS_DIR = ".accounts";
@@ -99,6 +97,7 @@ export class AgeFileStore implements SecretStoreBackend {
     }
     let ciphertext: Uint8Array;
     try {
+      const { Encrypter } = await loadAge();
       const encrypter = new Encrypter();
       encrypter.addRecipient(this.#recipient);
       ciphertext = await encrypter.encrypt(JSON.stringify(payload));
@@ -134,6 +133,7 @@ export class AgeFileStore implements SecretStoreBackend {
     }
     let text: string;
     try {
+      const { Decrypter } = await loadAge();
       const decrypter = new Decrypter();
       decrypter.addIdentity(this.#identity);
       text = await decrypter.decrypt(ciphertext, "text");
@@ -275,52 +275,19 @@ const KEY_RECORD_FIELDS = ["address", "instanceId", "keyId", "serviceAccountId",
 const ACCOUNT_RECORD_FIELDS = ["address", "instanceId", "serviceAccountId", "name", "createdAt"] as const;
 
 /** How many times a write recreates its directory when a concurrent delete removed it as empty. */
-const MAX_DIRECTORY_RACES = 10;
-
 /**
- * Writes `data` to `file` so that readers see the old file or the whole new one, never a part: a temp
- * file beside it (mode 0600) is written, synced and renamed over `file`. The temp file is removed when
- * anything fails. Missing directories are created with mode 0700.
+ * Writes `data` to `file` so that readers see the old file or the whole new one, never a part: a synced
+ * temp file beside it is renamed over `file`, and removed when anything fails.
  */
 async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const dir = path.dirname(file);
-  const temp = path.join(dir, `.${path.basename(file).slice(0, 100)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  let handle: fsp.FileHandle | undefined;
-  for (let attempt = 1; handle === undefined; attempt++) {
-    try {
-      await makePrivateDirectory(dir);
-      handle = await fsp.open(temp, "wx", FILE_MODE);
-    } catch (e) {
-      // A concurrent delete removed a directory it had left empty, between our mkdir and open: again.
-      if (errorCode(e) !== "ENOENT" || attempt >= MAX_DIRECTORY_RACES) throw e;
-    }
-  }
+  const temp = await writePrivateTempFile(file, data);
   try {
-    await handle.chmod(FILE_MODE); // the open mode is filtered by the umask; this is not
-    await handle.writeFile(data);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
     await fsp.rename(temp, file);
   } catch (e) {
-    await handle?.close().catch(() => undefined);
     await fsp.rm(temp, { force: true }).catch(() => undefined);
     throw e;
   }
-  await syncDirectory(dir);
-}
-
-/**
- * Creates `dir` and any missing parents (the store directory included), setting mode 0700 on each one
- * it created explicitly: mkdir's own mode is filtered by the umask.
- */
-async function makePrivateDirectory(dir: string): Promise<void> {
-  const firstCreated = await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
-  if (firstCreated === undefined) return;
-  for (let d = dir; ; d = path.dirname(d)) {
-    await fsp.chmod(d, DIR_MODE);
-    if (d === firstCreated || d === path.dirname(d)) break;
-  }
+  await syncDirectory(path.dirname(file));
 }
 
 /** Removes `dir` and then its parents while they are empty, stopping below `root`. */
@@ -386,3 +353,4 @@ function errorText(e: unknown): string {
   const message = (e as { message?: unknown } | null)?.message;
   return typeof message === "string" ? message : String(e);
 }
+

@@ -3,10 +3,10 @@
  * the recipient (public key, `age1...`) they are encrypted to. Files are in the format `age-keygen`
  * writes, so the `age` CLI and this package can use each other's keys.
  */
-import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { generateX25519Identity, identityToRecipient } from "age-encryption";
+import { loadAge } from "./load-age";
+import { writePrivateTempFile } from "./private-file";
 
 /** A native X25519 age recipient (public key): `age1` and 58 lowercase bech32 characters. */
 export const AGE_RECIPIENT_PATTERN = /^age1[02-9ac-hj-np-z]{58}$/;
@@ -76,13 +76,14 @@ export async function generateIdentityFiles(identityFile: string, recipientFile:
     }
   }
 
+  const { generateX25519Identity, identityToRecipient } = await loadAge();
   const identity = await generateX25519Identity();
   const recipient = await identityToRecipient(identity);
   const created = (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, "Z");
-  const identityTemp = prepareTempFile(identityPath, `# created: ${created}\n# public key: ${recipient}\n${identity}\n`);
+  const identityTemp = await prepareTempFile(identityPath, `# created: ${created}\n# public key: ${recipient}\n${identity}\n`);
   let recipientTemp: string | undefined;
   try {
-    recipientTemp = prepareTempFile(recipientPath, `${recipient}\n`);
+    recipientTemp = await prepareTempFile(recipientPath, `${recipient}\n`);
     commitTempFile(identityTemp, identityPath, overwrite);
     try {
       commitTempFile(recipientTemp, recipientPath, overwrite);
@@ -174,32 +175,11 @@ function single(lines: readonly KeyLine[], where: string, what: string, shape: s
   return lines[0].text;
 }
 
-/**
- * Writes `text` to a new temp file (mode 0600 whatever the umask, synced) beside `file`, creating the
- * parent directory with mode 0700 when missing, and returns the temp file's path.
- */
-function prepareTempFile(file: string, text: string): string {
-  const dir = path.dirname(file);
-  const temp = path.join(dir, `.${path.basename(file).slice(0, 100)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+/** Writes `text` to a private temp file beside `file` (see private-file.ts) and returns its path. */
+async function prepareTempFile(file: string, text: string): Promise<string> {
   try {
-    const firstCreated = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (firstCreated !== undefined) {
-      for (let d = dir; ; d = path.dirname(d)) {
-        fs.chmodSync(d, 0o700); // mkdir's mode is filtered by the umask
-        if (d === firstCreated || d === path.dirname(d)) break;
-      }
-    }
-    const fd = fs.openSync(temp, "wx", 0o600);
-    try {
-      fs.fchmodSync(fd, 0o600);
-      fs.writeFileSync(fd, text);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    return temp;
+    return await writePrivateTempFile(file, text);
   } catch (e) {
-    fs.rmSync(temp, { force: true });
     throw new AgeKeyFileError(`cannot write ${file}: ${(e as Error).message}`);
   }
 }
