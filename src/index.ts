@@ -2,7 +2,19 @@ export * from "./constructs";
 export { startEmulator } from "./emulator/start-emulator";
 export type { EmulatorOptions, RunningEmulator } from "./emulator/start-emulator";
 export { createClient } from "./clients/create-client";
-export * from "./clients/errors";
+export {
+  ApiError,
+  AuthenticationError,
+  ConflictError,
+  ConnectionError,
+  InvalidResponseError,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitError,
+  ServerError,
+  ValidationError,
+} from "./clients/errors";
+export type { FieldViolation } from "./clients/errors";
 export type * from "./clients/types";
 export { AgeFileStore } from "./stores/age-file-store";
 export type * from "./stores/types";
