@@ -19,3 +19,5 @@ export type * from "./clients/types";
 export { AgeFileStore } from "./stores/age-file-store";
 export type * from "./stores/types";
 export type * from "./spec";
+export { FLEXPRICE_BUILT_IN_ROLES } from "./spec";
+export type { EmulatedApiName } from "./emulator/registry";

@@ -4,13 +4,21 @@
  * it holds only plain data and must not import cdktf (the hook bundle stays small).
  */
 
-export type ApiKind = "flownally";
+export type ApiKind = "flownally" | "factory" | "flexprice";
+
+/** Flexprice's built-in roles (api-notes); others are accepted with a warning at synth. */
+export const FLEXPRICE_BUILT_IN_ROLES: readonly string[] = ["super_admin", "all_reader", "all_writer", "event_ingestor", "event_reader"];
+
+/** Flexprice's key types that this project can create (`integration` is refused by the server). */
+export type ApiKeyType = "private_key" | "publishable_key";
 
 /** Which API, where, and the NAME of the environment variable holding the admin token (never the token). */
 export interface ApiSpec {
   readonly kind: ApiKind;
   readonly baseUrl: string;
   readonly tokenEnv: string;
+  /** Flexprice only: sent as `X-Environment-ID` when set. */
+  readonly environmentId?: string;
 }
 
 /** The encrypted file store. `directory` is as the user wrote it: relative paths resolve against the project directory. */
@@ -31,6 +39,8 @@ export interface ServiceAccountSpec {
   readonly api: ApiSpec;
   readonly name: string;
   readonly description?: string;
+  /** Flexprice only: the roles the account (and so its keys) gets. */
+  readonly roles?: readonly string[];
   /** Where the account's (non-secret) record is kept. */
   readonly store: StoreSpec;
 }
@@ -49,6 +59,8 @@ export interface ApiKeySpec {
   readonly name: string;
   readonly expiresInDays?: number;
   readonly scopes?: readonly string[];
+  /** Flexprice only: `private_key` or `publishable_key`. */
+  readonly type?: ApiKeyType;
   readonly store: StoreSpec;
   readonly secretPath: string;
 }

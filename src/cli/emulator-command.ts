@@ -1,6 +1,7 @@
 /**
- * `cdktf-api-keys emulator [--api flownally] [--port 0] [--host 127.0.0.1] [--admin-token T]`:
- * runs an API emulator in the foreground until SIGINT or SIGTERM.
+ * `cdktf-api-keys emulator [--api flownally|factory|...] [--port 0] [--host 127.0.0.1] [--admin-token T]`:
+ * runs an API emulator in the foreground until SIGINT or SIGTERM. Prints the URL, the admin token and
+ * the id of every service account that exists from the start (Factory's seeded accounts).
  */
 import { EMULATED_APIS, startEmulator, type EmulatedApiName, type EmulatorOptions } from "../emulator/start-emulator";
 
@@ -63,8 +64,10 @@ export async function emulatorCommand(argv: string[], io: EmulatorCommandIo = {}
     err(`cdktf-api-keys emulator: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
-  const displayName = emulator.api === "flownally" ? "Flownally" : emulator.api;
-  out(`${displayName} emulator listening on ${emulator.url}\nAdmin token: ${emulator.adminToken}\n`);
+  const displayName = emulator.api.charAt(0).toUpperCase() + emulator.api.slice(1);
+  // Accounts that exist from the start (Factory's, made in its web app): keys need their ids.
+  const seeded = emulator.inspect().serviceAccounts.map((a) => `Service account ${a.name}: ${a.id}\n`);
+  out(`${displayName} emulator listening on ${emulator.url}\nAdmin token: ${emulator.adminToken}\n${seeded.join("")}`);
 
   await new Promise<void>((resolve) => {
     const stop = (): void => {

@@ -4,6 +4,8 @@
  */
 
 import { ApiSpec } from "../spec";
+import { FactoryClient } from "./factory-client";
+import { FlexpriceClient } from "./flexprice-client";
 import { FlownallyClient } from "./flownally-client";
 import { ClientOptions } from "./http";
 import { KeyManagementClient } from "./types";
@@ -23,6 +25,10 @@ export function createClient(api: ApiSpec, token: string, options: ClientOptions
   switch (api.kind) {
     case "flownally":
       return new FlownallyClient(api, token, options);
+    case "factory":
+      return new FactoryClient(api, token, options);
+    case "flexprice":
+      return new FlexpriceClient(api, token, options);
     default: {
       const unknownKind: never = api.kind;
       throw new Error(`Unsupported API kind "${String(unknownKind)}"`);

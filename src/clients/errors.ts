@@ -150,6 +150,29 @@ export class ConnectionError extends ApiError {
   }
 }
 
+/**
+ * An operation the API does not have, refused before any request is sent: e.g. creating a Factory
+ * service account (Factory creates them in its web app). Not an {@link ApiError}: nothing was asked
+ * of the API.
+ */
+export class UnsupportedOperationError extends Error {
+  /** The API's display name, e.g. `Factory`. */
+  readonly api: string;
+  /** The client method that was called, e.g. `createServiceAccount`. */
+  readonly operation: string;
+
+  /**
+   * @param api the API's display name, e.g. `Factory`
+   * @param operation the client method, e.g. `createServiceAccount`
+   * @param reason why, and what to do instead (a full sentence or two)
+   */
+  constructor(api: string, operation: string, reason: string) {
+    super(`${api} does not support ${operation}: ${reason}`);
+    this.api = api;
+    this.operation = operation;
+  }
+}
+
 // Names on the prototypes (not instance fields: those would show in JSON.stringify), and as string
 // literals so a minifying bundler cannot rename them.
 for (const [cls, name] of [
@@ -163,6 +186,7 @@ for (const [cls, name] of [
   [ServerError, "ServerError"],
   [InvalidResponseError, "InvalidResponseError"],
   [ConnectionError, "ConnectionError"],
+  [UnsupportedOperationError, "UnsupportedOperationError"],
 ] as const) {
   Object.defineProperty(cls.prototype, "name", { value: name, writable: true, configurable: true, enumerable: false });
 }
@@ -263,6 +287,80 @@ export const parseProblemDetails: ErrorBodyParser = (body) => {
   }
   return { code, title, detail, violations };
 };
+
+/**
+ * Parser for Factory's error body `{ detail, status, title, metadata? }`. Factory has no machine codes:
+ * the code is the title in snake case (`Not Found` -> `not_found`), so the message reads
+ * `404 not_found: <detail>`. Field violations come from `metadata.violations` (`[{ field, description }]`)
+ * when the API sent them.
+ */
+export const parseFactoryError: ErrorBodyParser = (body) => {
+  if (!isRecord(body) || Array.isArray(body)) return undefined;
+  const title = stringField(body, "title");
+  const detail = stringField(body, "detail");
+  if (title === undefined && detail === undefined) return undefined;
+  const code = title === undefined ? undefined : snakeCase(title) || undefined;
+  const violations: FieldViolation[] = [];
+  const metadata = body.metadata;
+  if (isRecord(metadata) && Array.isArray(metadata.violations)) {
+    for (const v of metadata.violations) {
+      if (!isRecord(v)) continue;
+      violations.push({ field: stringField(v, "field") ?? "", description: stringField(v, "description") ?? "" });
+    }
+  }
+  return { code, title, detail, violations };
+};
+
+/** `Too Many Requests` -> `too_many_requests`. */
+function snakeCase(text: string): string {
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+}
+
+/**
+ * The `title` {@link parseFlexpriceError} gives a body in Flexprice's own error shape, so that a
+ * client can tell Flexprice's `404 not_found` from a bare 404 of a proxy or a wrong base URL (whose
+ * code also defaults to `not_found`).
+ */
+export const FLEXPRICE_ERROR_TITLE = "Flexprice error";
+
+/**
+ * Parser for Flexprice's three error bodies:
+ * - the handlers' `{ code, message, http_status_code, details? }` (`code` e.g. `not_found`,
+ *   `validation_error`, `invalid_operation`); each entry of `details` becomes a field violation;
+ * - the auth layer's 401 `{ "error": "Unauthorized" }`;
+ * - the auth layer's 403 `{ "message": "insufficient permissions" }`.
+ * The auth layer's bodies carry no code, so theirs is the status default (`unauthenticated`,
+ * `permission_denied`).
+ */
+export const parseFlexpriceError: ErrorBodyParser = (body) => {
+  if (!isRecord(body) || Array.isArray(body)) return undefined;
+  const code = stringField(body, "code");
+  const message = stringField(body, "message");
+  if (code !== undefined || typeof body.http_status_code === "number") {
+    const violations: FieldViolation[] = [];
+    if (isRecord(body.details) && !Array.isArray(body.details)) {
+      for (const [field, value] of Object.entries(body.details)) {
+        violations.push({ field, description: describeDetail(value) });
+      }
+    }
+    return { code, title: FLEXPRICE_ERROR_TITLE, detail: message ?? "", violations };
+  }
+  if (typeof body.error === "string") return { detail: body.error };
+  if (isRecord(body.error) && typeof body.error.message === "string") return { detail: body.error.message };
+  if (message !== undefined) return { detail: message };
+  return undefined;
+};
+
+/** One value of Flexprice's `details` as text: strings as they are, lists joined, anything else as JSON. */
+function describeDetail(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value.join(", ");
+  return JSON.stringify(value) ?? String(value);
+}
 
 // ---------------------------------------------------------------------------------------------
 

@@ -75,6 +75,12 @@ export interface HttpClientOptions extends ClientOptions {
    * @default errors speak of "the token environment variable"
    */
   readonly tokenEnv?: string;
+  /**
+   * Extra, non-secret headers sent with every request, e.g. Flexprice's `X-Environment-ID`. The auth
+   * header is not one of them (it is redacted; these are not).
+   * @default none
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Supported HTTP methods. */
@@ -134,7 +140,7 @@ export class HttpClient {
     this.#axios = axios.create({
       baseURL: normalizeBaseUrl(options.baseUrl),
       timeout,
-      headers: { Accept: "application/json, application/problem+json", "User-Agent": userAgent() },
+      headers: { Accept: "application/json, application/problem+json", "User-Agent": userAgent(), ...options.headers },
       // Every status comes back as a response; this module maps error statuses itself.
       validateStatus: () => true,
       // An API redirect is unexpected; never carry the auth header to another location.

@@ -5,4 +5,6 @@ export * from "./errors";
 export * from "./retry";
 export * from "./http";
 export * from "./flownally-client";
+export * from "./factory-client";
+export * from "./flexprice-client";
 export * from "./create-client";

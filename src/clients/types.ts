@@ -4,6 +4,8 @@
  * stay inside its implementation.
  */
 
+import type { ApiKeyType } from "../spec";
+
 /** A service account as the API reports it (normalised across vendors). */
 export interface ServiceAccountInfo {
   readonly id: string;
@@ -41,6 +43,8 @@ export interface CreatedApiKey {
 export interface CreateServiceAccountInput {
   readonly name: string;
   readonly description?: string;
+  /** Roles of the account, where the API has them (Flexprice). */
+  readonly roles?: readonly string[];
 }
 
 export interface CreateApiKeyInput {
@@ -48,6 +52,8 @@ export interface CreateApiKeyInput {
   /** When the key stops authenticating. */
   readonly expiresAt?: Date;
   readonly scopes?: readonly string[];
+  /** The key's type, where the API has them (Flexprice: `private_key` or `publishable_key`). */
+  readonly type?: ApiKeyType;
 }
 
 /**
@@ -70,6 +76,10 @@ export interface KeyManagementClient {
    * The account id is passed because some APIs (Factory) address keys under their account.
    */
   revokeApiKey(serviceAccountId: string, keyId: string): Promise<DeleteOutcome>;
-  /** True when `keyValue` authenticates against the API as a bearer credential, false on 401. */
-  authenticates(keyValue: string): Promise<boolean>;
+  /**
+   * True when `keyValue` authenticates against the API (as the API's own credential header), false
+   * when the API answers 401. A key that authenticates but lacks permission (403) counts as
+   * authenticated. `serviceAccountId` is the key's account, for APIs that address keys under it.
+   */
+  authenticates(keyValue: string, serviceAccountId?: string): Promise<boolean>;
 }

@@ -16,6 +16,8 @@ export type {
   InspectedServiceAccount,
   InspectedApiKey,
 } from "./flownally-emulator";
+export { FactoryEmulator } from "./factory-emulator";
+export type { FactoryEmulatorOptions, FactorySnapshot, FactoryInspectedServiceAccount, FactoryInspectedApiKey } from "./factory-emulator";
 export { OpenApiContract, loadOpenApiContract, openApiDocumentPath } from "./openapi-validator";
 export type {
   FieldViolation,
@@ -26,3 +28,11 @@ export type {
   ResponseToValidate,
   HeaderSource,
 } from "./openapi-validator";
+export { FlexpriceEmulator } from "./flexprice-emulator";
+export type {
+  FlexpriceEmulatorOptions,
+  FlexpriceCreateResponseShape,
+  FlexpriceSnapshot,
+  FlexpriceInspectedServiceAccount,
+  FlexpriceInspectedApiKey,
+} from "./flexprice-emulator";

@@ -6,13 +6,10 @@
 import * as http from "http";
 import { randomBytes } from "crypto";
 import type { AddressInfo } from "net";
-import { FlownallyEmulator, type FlownallySnapshot } from "./flownally-emulator";
+import { EMULATED_APIS, EMULATORS, type EmulatedApiName } from "./registry";
+import type { EmulatorSnapshot } from "./snapshot";
 
-/** The APIs an emulator can play. */
-export type EmulatedApiName = "flownally";
-
-/** The APIs {@link startEmulator} knows, for flag parsing and messages. */
-export const EMULATED_APIS: readonly EmulatedApiName[] = ["flownally"];
+export { EMULATED_APIS, type EmulatedApiName } from "./registry";
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
@@ -41,6 +38,12 @@ export interface EmulatorOptions {
    * @default () => new Date()
    */
   readonly now?: () => Date;
+  /**
+   * Service accounts that exist from the start, by name. APIs whose accounts cannot be created through
+   * the API (Factory) need at least one.
+   * @default the API's own default (Factory: one account named "ci-bot"; others: none)
+   */
+  readonly seedServiceAccounts?: readonly string[];
 }
 
 /** A failure to answer, instead of the real response, for the next `times` matching requests. */
@@ -77,7 +80,7 @@ export interface RunningEmulator {
   /** Queues a fault; faults are consumed in the order they were injected. */
   injectFault(fault: FaultSpec): void;
   /** The emulator's state: metadata only, never a plaintext key nor its hash. */
-  inspect(): FlownallySnapshot;
+  inspect(): EmulatorSnapshot;
 }
 
 /** A request as the host hands it to an emulated API. */
@@ -134,7 +137,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (adminToken.length === 0 || /\s/.test(adminToken)) {
     throw new Error("`adminToken` must be a non-empty string without whitespace");
   }
-  const api = new FlownallyEmulator({ adminToken, now: options.now });
+  const api = EMULATORS[apiName]({ adminToken, now: options.now, seedServiceAccounts: options.seedServiceAccounts });
   const faults: PendingFault[] = [];
 
   const server = http.createServer((req, res) => {

@@ -14,9 +14,9 @@ function run(argv: string[], signal?: AbortSignal) {
 }
 
 /** Waits until the command has printed its URL and token. */
-async function listening(output: () => string): Promise<{ url: string; token: string }> {
+async function listening(output: () => string, api = "Flownally"): Promise<{ url: string; token: string }> {
   for (let i = 0; i < 200; i++) {
-    const url = /^Flownally emulator listening on (http:\/\/\S+)$/m.exec(output());
+    const url = new RegExp(`^${api} emulator listening on (http://\\S+)$`, "m").exec(output());
     const token = /^Admin token: (\S+)$/m.exec(output());
     if (url && token) return { url: url[1], token: token[1] };
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -52,6 +52,42 @@ test("SIGINT stops it too", async () => {
   await expect(command.exit).resolves.toBe(0);
 });
 
+test("--api factory serves Factory and prints the id of its seeded service account", async () => {
+  // GIVEN
+  const controller = new AbortController();
+  const command = run(["--api", "factory"], controller.signal);
+  const { url, token } = await listening(command.stdout, "Factory");
+  const account = /^Service account (\S+): (\S+)$/m.exec(command.stdout());
+
+  // WHEN
+  const response = await fetch(`${url}/api/v0/service-accounts/${account?.[2]}/api-keys`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+
+  // THEN
+  expect(account).not.toBeNull();
+  expect(response.status).toBe(200);
+  controller.abort();
+  await expect(command.exit).resolves.toBe(0);
+});
+
+test("--api flexprice serves Flexprice with x-api-key auth", async () => {
+  // GIVEN
+  const controller = new AbortController();
+  const command = run(["--api=flexprice"], controller.signal);
+  const { url, token } = await listening(command.stdout, "Flexprice");
+
+  // WHEN
+  const ok = await fetch(`${url}/secrets/api/keys`, { headers: { "x-api-key": token } });
+  const bearer = await fetch(`${url}/secrets/api/keys`, { headers: { authorization: `Bearer ${token}` } });
+
+  // THEN
+  expect([ok.status, bearer.status]).toEqual([200, 401]);
+  expect(command.stdout()).not.toMatch(/^Service account/m);
+  controller.abort();
+  await expect(command.exit).resolves.toBe(0);
+});
+
 test("takes --admin-token, --host and --port, also as --flag=value, and stops on an abort signal", async () => {
   // GIVEN
   const controller = new AbortController();
@@ -71,7 +107,7 @@ test("takes --admin-token, --host and --port, also as --flag=value, and stops on
 
 test.each([
   [["--verbose"], /unknown flag `--verbose`/],
-  [["--api", "factory"], /`--api` must be one of: flownally \(got "factory"\)/],
+  [["--api", "stripe"], /`--api` must be one of: flownally, factory, flexprice \(got "stripe"\)/],
   [["--api"], /`--api` needs a value/],
   [["--port", "http"], /`--port` must be an integer between 0 and 65535 \(got "http"\)/],
   [["--port", "65536"], /`--port` must be an integer/],

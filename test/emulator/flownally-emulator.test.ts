@@ -626,7 +626,7 @@ describe("startEmulator", () => {
   });
 
   test.each([
-    [{ api: "factory" }, /`api` must be one of flownally/],
+    [{ api: "stripe" }, /`api` must be one of flownally, factory, flexprice/],
     [{ port: 70000 }, /`port` must be an integer between 0 and 65535/],
     [{ adminToken: "" }, /`adminToken` must be a non-empty string/],
   ])("rejects %p", async (options, message) => {
