@@ -4,6 +4,7 @@
  * change to this file (and package.json).
  */
 export {
+  Annotations,
   App,
   AssetType,
   Lazy,

@@ -1,14 +1,14 @@
 import { Construct } from "constructs";
 import { TerraformStack } from "../cdktf";
-import type { ApiKeySpec } from "../spec";
+import type { ApiKeySpec, ApiKeyType } from "../spec";
 import { validateSecretPath } from "../stores/secret-path";
 import { addressOf } from "./address";
 import { Api } from "./api";
-import { accountOfAnotherApi, ConfigurationError, duplicateSecretPath, missingProp } from "./errors";
+import { accountOfAnotherApi, ConfigurationError, duplicateSecretPath, missingProp, notSupportedBy } from "./errors";
 import { Carrier, createHookResource } from "./hook-resource";
 import type { IServiceAccount } from "./service-account";
 import { SecretStore } from "./secret-store";
-import { checkExpiresInDays, checkKeyName, checkScopes } from "./validate";
+import { checkExpiresInDays, checkKeyName, checkKeyType, checkScopes } from "./validate";
 
 export interface ApiKeyProps {
   /** The account the key is minted for: a `ServiceAccount` of this app or `ServiceAccount.fromId(...)`. */
@@ -21,10 +21,17 @@ export interface ApiKeyProps {
    */
   readonly expiresInDays?: number;
   /**
-   * Scopes granted to the key, e.g. `["invoices:read"]`.
+   * Scopes granted to the key, e.g. `["invoices:read"]` (Flownally only: Flexprice keys inherit their
+   * account's roles; Factory keys have no scopes).
    * @default - no scopes
    */
   readonly scopes?: string[];
+  /**
+   * The key's type (Flexprice only): `private_key` for server-side use or `publishable_key` for
+   * client-side use. Changing it replaces the key.
+   * @default "private_key" for Flexprice
+   */
+  readonly type?: ApiKeyType;
   /** Where the plaintext key is written. */
   readonly store: SecretStore;
   /**
@@ -69,7 +76,22 @@ export class ApiKey extends Construct {
     }
     checkKeyName(where, props.name);
     checkExpiresInDays(where, props.expiresInDays);
-    checkScopes(where, props.scopes);
+    const api = props.api ?? account.api;
+    const { capabilities, displayName } = api;
+    if (capabilities.keyScopes) checkScopes(where, props.scopes);
+    else if (props.scopes !== undefined) {
+      throw notSupportedBy(
+        where,
+        "scopes",
+        displayName,
+        capabilities.accountRoles
+          ? "Its keys inherit the roles of their service account: remove `scopes` and set `roles` on the ServiceAccount."
+          : "Its keys have no scopes: remove `scopes`.",
+      );
+    }
+    const type = capabilities.keyTypes ? (props.type ?? "private_key") : undefined;
+    if (capabilities.keyTypes) checkKeyType(where, props.type);
+    else if (props.type !== undefined) throw notSupportedBy(where, "type", displayName, "Remove `type`: its keys have no types.");
     const pathError = validateSecretPath(props.secretPath);
     if (pathError) throw new ConfigurationError(`${where}: ${pathError}`);
     if (props.api && !props.api.sameAs(account.api)) throw accountOfAnotherApi(this.node.path, account.node.path);
@@ -91,6 +113,7 @@ export class ApiKey extends Construct {
         name: props.name,
         ...(props.expiresInDays !== undefined ? { expiresInDays: props.expiresInDays } : {}),
         ...(props.scopes !== undefined ? { scopes: [...props.scopes] } : {}),
+        ...(type !== undefined ? { type } : {}),
         store: props.store.toSpec(),
         secretPath: props.secretPath,
       }),
@@ -99,6 +122,7 @@ export class ApiKey extends Construct {
         return {
           service_account: account._identity(),
           name: s.name,
+          ...(s.type !== undefined ? { type: s.type } : {}),
           store: JSON.stringify(s.store),
           secret_path: s.secretPath,
         };

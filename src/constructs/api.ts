@@ -1,8 +1,8 @@
 import type { ApiKind, ApiSpec } from "../spec";
 import { invalidProp } from "./errors";
 
-/** Where a Flownally-shaped API lives and how the hooks authenticate to it. */
-export interface FlownallyApiProps {
+/** Where an API lives and how the hooks authenticate to it. */
+export interface ApiProps {
   /** Base URL of the API, e.g. `https://api.flownally.example`. May carry a path prefix. */
   readonly baseUrl: string;
   /**
@@ -12,20 +12,75 @@ export interface FlownallyApiProps {
   readonly tokenEnv: string;
 }
 
+export type FlownallyApiProps = ApiProps;
+
+export type FactoryApiProps = ApiProps;
+
+export interface FlexpriceApiProps extends ApiProps {
+  /**
+   * Flexprice environment to work in, sent as `X-Environment-ID`.
+   * @default - the environment of the token
+   */
+  readonly environmentId?: string;
+}
+
+/** What an API can do; the constructs refuse at synth what it cannot, saying what to do instead. */
+export interface ApiCapabilities {
+  /** Service accounts can be created (and deleted) through the API. */
+  readonly createsServiceAccounts: boolean;
+  /** Accounts carry roles, which their keys inherit (required when creating one). */
+  readonly accountRoles: boolean;
+  /** Accounts carry a description. */
+  readonly accountDescription: boolean;
+  /** Keys carry scopes of their own. */
+  readonly keyScopes: boolean;
+  /** Keys have a type (`private_key` / `publishable_key`). */
+  readonly keyTypes: boolean;
+}
+
+const CAPABILITIES: { readonly [kind in ApiKind]: ApiCapabilities } = {
+  flownally: { createsServiceAccounts: true, accountRoles: false, accountDescription: true, keyScopes: true, keyTypes: false },
+  factory: { createsServiceAccounts: false, accountRoles: false, accountDescription: false, keyScopes: false, keyTypes: false },
+  flexprice: { createsServiceAccounts: true, accountRoles: true, accountDescription: false, keyScopes: false, keyTypes: true },
+};
+
+const DISPLAY_NAMES: { readonly [kind in ApiKind]: string } = { flownally: "Flownally", factory: "Factory", flexprice: "Flexprice" };
+
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A key-management API the constructs provision against. Create one with a static factory. */
 export class Api {
-  /** The Flownally API: service accounts and API keys with the full lifecycle. */
-  public static flownally(props: FlownallyApiProps): Api {
+  /** The Flownally API: service accounts and API keys with the full lifecycle, keys with scopes. */
+  public static flownally(props: ApiProps): Api {
     return new Api("flownally", props);
+  }
+
+  /**
+   * The Factory API: keys for service accounts that exist already (Factory creates accounts in its
+   * web app only: reference them with `ServiceAccount.fromId`). Keys have no scopes.
+   */
+  public static factory(props: FactoryApiProps): Api {
+    return new Api("factory", props);
+  }
+
+  /**
+   * The Flexprice API: service accounts are users of type `service_account` with roles, which their
+   * keys inherit at creation; keys are `private_key` or `publishable_key`.
+   */
+  public static flexprice(props: FlexpriceApiProps): Api {
+    const api = new Api("flexprice", props);
+    if (props.environmentId !== undefined && !/^\S{1,128}$/.test(props.environmentId)) {
+      throw invalidProp("Api.flexprice", "environmentId", props.environmentId, "must be a Flexprice environment id without spaces");
+    }
+    return api;
   }
 
   public readonly kind: ApiKind;
   public readonly baseUrl: string;
   public readonly tokenEnv: string;
+  public readonly environmentId?: string;
 
-  private constructor(kind: ApiKind, props: FlownallyApiProps) {
+  private constructor(kind: ApiKind, props: FlexpriceApiProps) {
     const where = `Api.${kind}`;
     let url: URL;
     try {
@@ -50,15 +105,31 @@ export class Api {
     this.kind = kind;
     this.baseUrl = props.baseUrl;
     this.tokenEnv = props.tokenEnv;
+    this.environmentId = props.environmentId;
+  }
+
+  /** What this API can do. */
+  public get capabilities(): ApiCapabilities {
+    return CAPABILITIES[this.kind];
+  }
+
+  /** The vendor's name, for messages. */
+  public get displayName(): string {
+    return DISPLAY_NAMES[this.kind];
   }
 
   /** The non-secret spec the hooks receive. */
   public toSpec(): ApiSpec {
-    return { kind: this.kind, baseUrl: this.baseUrl, tokenEnv: this.tokenEnv };
+    return {
+      kind: this.kind,
+      baseUrl: this.baseUrl,
+      tokenEnv: this.tokenEnv,
+      ...(this.environmentId !== undefined ? { environmentId: this.environmentId } : {}),
+    };
   }
 
   /** True when both describe the same API endpoint and credentials variable. */
   public sameAs(other: Api): boolean {
-    return this.kind === other.kind && this.baseUrl === other.baseUrl && this.tokenEnv === other.tokenEnv;
+    return this.kind === other.kind && this.baseUrl === other.baseUrl && this.tokenEnv === other.tokenEnv && this.environmentId === other.environmentId;
   }
 }

@@ -59,3 +59,12 @@ export const hookBundleMissing = (file: string): ConfigurationError =>
   new ConfigurationError(
     `cdktf-api-keys: the hook program ${file} is missing. Build the package first (\`npm run build\`).`,
   );
+
+export const notSupportedBy = (where: string, prop: string, api: string, instead: string): ConfigurationError =>
+  new ConfigurationError(`${where}: \`${prop}\` is not supported by the ${api} API. ${instead}`);
+
+export const accountsNotCreatable = (path: string, api: string): ConfigurationError =>
+  new ConfigurationError(
+    `ServiceAccount ${path}: ${api} service accounts are created in ${api}'s web app, not through its API. ` +
+      "Reference an existing one with ServiceAccount.fromId(scope, id, { api, serviceAccountId }).",
+  );

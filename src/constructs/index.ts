@@ -1,4 +1,4 @@
-export { Api, FlownallyApiProps } from "./api";
+export { Api, ApiCapabilities, ApiProps, FactoryApiProps, FlexpriceApiProps, FlownallyApiProps } from "./api";
 export { ApiKey, ApiKeyProps } from "./api-key";
 export { ConfigurationError } from "./errors";
 export { Carrier } from "./hook-resource";

@@ -1,12 +1,14 @@
 import { Construct, IConstruct } from "constructs";
+import { Annotations, Token } from "../cdktf";
 import type { ITerraformDependable, TerraformResource } from "../cdktf";
+import { FLEXPRICE_BUILT_IN_ROLES } from "../spec";
 import type { ServiceAccountRef, ServiceAccountSpec } from "../spec";
 import { addressOf } from "./address";
 import { Api } from "./api";
-import { accountWithoutStore, invalidProp, missingProp } from "./errors";
+import { accountsNotCreatable, accountWithoutStore, invalidProp, missingProp, notSupportedBy } from "./errors";
 import { Carrier, createHookResource } from "./hook-resource";
 import { SecretStore } from "./secret-store";
-import { checkAccountName, checkDescription } from "./validate";
+import { checkAccountName, checkDescription, checkRoles } from "./validate";
 
 /** A service account that API keys can be minted for: one this stack creates, or one it references. */
 export interface IServiceAccount extends IConstruct {
@@ -32,10 +34,17 @@ export interface ServiceAccountProps {
   /** Account name: 1 to 64 characters of `[a-z0-9._-]`, starting with a letter or digit. Unique among active accounts. */
   readonly name: string;
   /**
-   * Human-readable description, at most 256 characters.
+   * Human-readable description, at most 256 characters (Flownally only).
    * @default - no description
    */
   readonly description?: string;
+  /**
+   * Roles of the account, which its keys inherit when they are created (Flexprice only, where at least
+   * one is required). Built-in: super_admin, all_reader, all_writer, event_ingestor, event_reader;
+   * other names are passed on with a synth warning. Changing them replaces the account and its keys.
+   * @default - none (required for Flexprice)
+   */
+  readonly roles?: string[];
   /**
    * Where the account's non-secret record (its id) is kept for the hooks.
    * @default - the store of the first ApiKey created for this account
@@ -72,7 +81,8 @@ class ImportedServiceAccount extends Construct implements IServiceAccount {
 
   public readonly _ref = (): ServiceAccountRef => ({ id: this.serviceAccountId });
 
-  public readonly _identity = (): string => `${this.api.kind} ${this.api.baseUrl} ${this.serviceAccountId}`;
+  public readonly _identity = (): string =>
+    `${this.api.kind} ${this.api.baseUrl}${this.api.environmentId ? ` ${this.api.environmentId}` : ""} ${this.serviceAccountId}`;
 
   public _offerStore(): void {
     // A referenced account has no record: nothing to keep.
@@ -100,8 +110,25 @@ export class ServiceAccount extends Construct implements IServiceAccount {
     super(scope, id);
     const where = `ServiceAccount ${this.node.path}`;
     if (!(props?.api instanceof Api)) throw missingProp(where, "api", "Pass the Api to create the account in, e.g. Api.flownally({...}).");
-    checkAccountName(where, props.name);
-    checkDescription(where, props.description);
+    const { capabilities, displayName } = props.api;
+    if (!capabilities.createsServiceAccounts) throw accountsNotCreatable(this.node.path, displayName);
+    checkAccountName(where, props.name, props.api.kind === "flownally");
+    if (capabilities.accountDescription) checkDescription(where, props.description);
+    else if (props.description !== undefined) {
+      throw notSupportedBy(where, "description", displayName, "Remove `description`: the API stores only the account name.");
+    }
+    if (capabilities.accountRoles) {
+      checkRoles(where, props.roles, displayName);
+      const unknown = props.roles!.filter((r) => !Token.isUnresolved(r) && !FLEXPRICE_BUILT_IN_ROLES.includes(r));
+      if (unknown.length) {
+        Annotations.of(this).addWarning(
+          `${where}: ${unknown.map((r) => JSON.stringify(r)).join(", ")} ${unknown.length > 1 ? "are not" : "is not a"} built-in ${displayName} role` +
+            `${unknown.length > 1 ? "s" : ""} (${FLEXPRICE_BUILT_IN_ROLES.join(", ")}); the API refuses roles it does not know.`,
+        );
+      }
+    } else if (props.roles !== undefined) {
+      throw notSupportedBy(where, "roles", displayName, "Remove `roles`: keys of this API carry their own scopes, if any.");
+    }
     this.api = props.api;
     this.accountName = props.name;
     this.store = props.store;
@@ -115,11 +142,17 @@ export class ServiceAccount extends Construct implements IServiceAccount {
         api: props.api.toSpec(),
         name: props.name,
         ...(props.description !== undefined ? { description: props.description } : {}),
+        ...(props.roles !== undefined ? { roles: [...props.roles] } : {}),
         store: this.requireStore().toSpec(),
       }),
       identity: (spec) => {
         const s = spec as ServiceAccountSpec;
-        return { api: `${s.api.kind} ${s.api.baseUrl}`, name: s.name, store: JSON.stringify(s.store) };
+        return {
+          api: `${s.api.kind} ${s.api.baseUrl}${s.api.environmentId ? ` ${s.api.environmentId}` : ""}`,
+          name: s.name,
+          ...(s.roles ? { roles: s.roles.join(",") } : {}),
+          store: JSON.stringify(s.store),
+        };
       },
     });
     this.node.addValidation({ validate: () => (this.store ? [] : [accountWithoutStore(this.node.path).message]) });

@@ -8,8 +8,15 @@ import { invalidProp } from "./errors";
 
 const ACCOUNT_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
-export function checkAccountName(where: string, name: string): void {
+/** Flownally's documented name rule; other APIs document none beyond a non-blank name. */
+export function checkAccountName(where: string, name: string, strict: boolean): void {
   if (Token.isUnresolved(name)) return;
+  if (!strict) {
+    if (typeof name !== "string" || name.trim().length < 1 || name.length > 128) {
+      throw invalidProp(where, "name", name, "must be 1 to 128 characters long and not blank");
+    }
+    return;
+  }
   if (typeof name !== "string" || name.length < 1 || name.length > 64) {
     throw invalidProp(where, "name", name, "must be 1 to 64 characters long");
   }
@@ -55,5 +62,31 @@ export function checkScopes(where: string, scopes: readonly string[] | undefined
     }
     if (seen.has(scope)) throw invalidProp(where, "scopes", scope, "must not list the same scope twice");
     seen.add(scope);
+  }
+}
+
+export function checkRoles(where: string, roles: readonly string[] | undefined, api: string): void {
+  if (roles !== undefined && Token.isUnresolved(roles)) return;
+  if (!Array.isArray(roles) || roles.length === 0) {
+    throw invalidProp(where, "roles", roles, `must list at least one role for the ${api} API (its keys inherit them), e.g. ["event_ingestor"]`);
+  }
+  const seen = new Set<string>();
+  for (const role of roles) {
+    if (Token.isUnresolved(role)) continue;
+    if (typeof role !== "string" || !/^[A-Za-z0-9_.:-]{1,64}$/.test(role)) {
+      throw invalidProp(where, "roles", role, "must hold role names of letters, digits, '_', '.', ':' and '-'");
+    }
+    if (seen.has(role)) throw invalidProp(where, "roles", role, "must not list the same role twice");
+    seen.add(role);
+  }
+}
+
+export function checkKeyType(where: string, type: string | undefined): void {
+  if (type === undefined || Token.isUnresolved(type)) return;
+  if (type === "integration") {
+    throw invalidProp(where, "type", type, 'cannot be "integration": the API lists it but refuses to create such keys. Use "private_key" or "publishable_key"');
+  }
+  if (type !== "private_key" && type !== "publishable_key") {
+    throw invalidProp(where, "type", type, 'must be "private_key" or "publishable_key"');
   }
 }

@@ -30,7 +30,7 @@ export async function createAccount({ spec, instanceId, client, store, log }: Ac
   log.info(`creating service account ${spec.name}`);
   let account;
   try {
-    account = await client.createServiceAccount({ name: spec.name, description: spec.description });
+    account = await client.createServiceAccount({ name: spec.name, description: spec.description, roles: spec.roles });
   } catch (e) {
     if ((e as { code?: string }).code === "service_account_name_taken") {
       throw new HookError(

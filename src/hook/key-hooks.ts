@@ -44,7 +44,7 @@ export async function createKey(deps: KeyHookDeps): Promise<void> {
   const now = (deps.now ?? (() => new Date()))();
   const expiresAt = spec.expiresInDays !== undefined ? new Date(now.getTime() + spec.expiresInDays * DAY_MS) : undefined;
   log.info(`minting key ${spec.name} for service account ${serviceAccountId}`);
-  const created = await client.createApiKey(serviceAccountId, { name: spec.name, expiresAt, scopes: spec.scopes });
+  const created = await client.createApiKey(serviceAccountId, { name: spec.name, expiresAt, scopes: spec.scopes, type: spec.type });
   const { info } = created;
   const record: KeyRecord = {
     address: spec.address,
@@ -70,7 +70,8 @@ export async function createKey(deps: KeyHookDeps): Promise<void> {
     await undoCreate(deps, serviceAccountId, info.id);
     throw new HookError(`could not store key ${info.id}, so it was revoked again: ${(e as Error).message}`);
   }
-  log.info(`stored key ${info.id} (prefix ${info.prefix}, expires ${info.expiresAt ?? "never"}) at ${spec.secretPath}`);
+  const prefix = info.prefix ? `prefix ${info.prefix}, ` : "";
+  log.info(`stored key ${info.id} (${prefix}expires ${info.expiresAt ?? "never"}) at ${spec.secretPath}`);
 }
 
 /** Revokes the key this instance minted and deletes its secret; idempotent, never touches a newer key's secret. */
