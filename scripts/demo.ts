@@ -15,8 +15,15 @@ import type { ApiSpec } from "../src/spec";
 
 const repo = path.resolve(__dirname, "../..");
 const work = path.join(repo, ".demo");
-const STACK = "quickstart";
 const TOTAL = 8;
+
+/** What the demo runs for each API: its example app, its stack, and what the example declares. */
+const DEMOS = {
+  flownally: { example: "quickstart", keys: 3, what: "2 service accounts, 3 API keys" },
+  factory: { example: "factory", keys: 2, what: "2 API keys for an existing service account" },
+  flexprice: { example: "flexprice", keys: 3, what: "2 service accounts with roles, 3 API keys" },
+} as const;
+type DemoApi = keyof typeof DEMOS;
 const started = Date.now();
 
 function step(n: number, title: string): void {
@@ -62,9 +69,15 @@ async function main(): Promise<void> {
   fs.mkdirSync(work, { recursive: true });
   fs.writeFileSync(path.join(work, "terraformrc"), "");
 
+  const demo = DEMOS[api];
+  const STACK = demo.example;
+  const ENV = api.toUpperCase();
+
   step(1, `Starting the local ${api} emulator`);
-  const emulator = await startEmulator();
+  const emulator = await startEmulator({ api });
   say(`listening on ${emulator.url}`);
+  const seeded = api === "factory" ? emulator.inspect().serviceAccounts[0] : undefined;
+  if (seeded) say(`service account ${seeded.name} (${seeded.id}) exists already, as if created in Factory's web app`);
 
   try {
     step(2, "Creating an age identity for the encrypted file store");
@@ -74,27 +87,28 @@ async function main(): Promise<void> {
 
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      FLOWNALLY_URL: emulator.url,
-      FLOWNALLY_TOKEN: emulator.adminToken,
+      [`${ENV}_URL`]: emulator.url,
+      [`${ENV}_TOKEN`]: emulator.adminToken,
+      ...(seeded ? { FACTORY_SERVICE_ACCOUNT_ID: seeded.id } : {}),
       TF_CLI_CONFIG_FILE: path.join(work, "terraformrc"),
       TF_IN_AUTOMATION: "1",
       CHECKPOINT_DISABLE: "1",
     };
     const stackDir = path.join(work, "cdktf.out/stacks", STACK);
 
-    step(3, "Synthesizing examples/quickstart (2 service accounts, 3 API keys)");
-    await run(process.execPath, [path.join(repo, "dist/examples/quickstart/main.js")], work, env, /^$/);
+    step(3, `Synthesizing examples/${demo.example} (${demo.what})`);
+    await run(process.execPath, [path.join(repo, `dist/examples/${demo.example}/main.js`)], work, env, /^$/);
     say(`stack directory .demo/cdktf.out/stacks/${STACK}`);
 
     step(4, "terraform init and apply");
     await run("terraform", ["init", "-input=false", "-no-color"], stackDir, env, /Terraform has been successfully initialized/);
     await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], stackDir, env, /\(local-exec\): (?!Executing)|Apply complete/);
 
-    const apiSpec: ApiSpec = { kind: "flownally", baseUrl: emulator.url, tokenEnv: "FLOWNALLY_TOKEN" };
+    const apiSpec: ApiSpec = { kind: api, baseUrl: emulator.url, tokenEnv: `${ENV}_TOKEN` };
     const client = createClient(apiSpec, emulator.adminToken);
     const store = new AgeFileStore({ directory: path.join(work, "secrets"), identity: readIdentity(identityFile) });
     const records = await store.listKeyRecords();
-    const accounts = new Map((await client.listServiceAccounts()).map((a) => [a.id, a.name]));
+    const accounts = new Map(emulator.inspect().serviceAccounts.map((a) => [a.id, a.name]));
     step(5, "What was created");
     table([
       ["account", "key name", "key id", "prefix", "expires", "stored at"],
@@ -102,22 +116,22 @@ async function main(): Promise<void> {
         accounts.get(record.serviceAccountId) ?? record.serviceAccountId,
         record.name,
         record.keyId,
-        record.prefix,
+        record.prefix || "(none)",
         record.expiresAt ? record.expiresAt.slice(0, 10) : "never",
         `.demo/secrets/${secretPath}.age`,
       ]),
     ]);
 
     step(6, "Each stored key authenticates against the API");
-    const values: [string, string][] = [];
+    const values: [string, string, string][] = [];
     for (const { secretPath } of records) {
-      const { value } = await store.readSecret(secretPath);
-      values.push([secretPath, value]);
-      const ok = await client.authenticates(value);
+      const { value, serviceAccountId } = await store.readSecret(secretPath);
+      values.push([secretPath, value, serviceAccountId]);
+      const ok = await client.authenticates(value, serviceAccountId);
       say(`${secretPath}: ${ok ? "authenticates" : "REJECTED"}`);
       if (!ok) throw new Error(`the key stored at ${secretPath} does not authenticate`);
     }
-    if (values.length !== 3) throw new Error(`expected 3 stored keys, found ${values.length}`);
+    if (values.length !== demo.keys) throw new Error(`expected ${demo.keys} stored keys, found ${values.length}`);
 
     step(7, "A second terraform plan has no changes");
     const plan = await run("terraform", ["plan", "-input=false", "-no-color", "-detailed-exitcode"], stackDir, env, /No changes/);
@@ -125,8 +139,8 @@ async function main(): Promise<void> {
 
     step(8, "terraform destroy, then the keys no longer authenticate");
     await run("terraform", ["destroy", "-auto-approve", "-input=false", "-no-color"], stackDir, env, /\(local-exec\): (?!Executing)|Destroy complete/);
-    for (const [secretPath, value] of values) {
-      const ok = await client.authenticates(value);
+    for (const [secretPath, value, serviceAccountId] of values) {
+      const ok = await client.authenticates(value, serviceAccountId);
       say(`${secretPath}: ${ok ? "STILL AUTHENTICATES" : "rejected (revoked)"}`);
       if (ok) throw new Error(`the key that was stored at ${secretPath} still authenticates after destroy`);
     }
@@ -139,13 +153,13 @@ async function main(): Promise<void> {
   process.stdout.write(`\nDemo complete in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
 }
 
-function parseApi(argv: string[]): "flownally" {
+function parseApi(argv: string[]): DemoApi {
   const i = argv.indexOf("--api");
   const api = i >= 0 ? argv[i + 1] : "flownally";
-  if (api !== "flownally") {
-    throw new Error(`--api ${JSON.stringify(api)} is not supported; use --api flownally`);
+  if (!(api in DEMOS)) {
+    throw new Error(`--api ${JSON.stringify(api)} is not one of ${Object.keys(DEMOS).join(", ")}`);
   }
-  return api;
+  return api as DemoApi;
 }
 
 main().catch((e: Error) => {

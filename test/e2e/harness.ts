@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { App, TerraformStack } from "cdktf";
 import { Api, SecretStore } from "../../src";
+import type { ApiKind } from "../../src/spec";
 import { startEmulator, RunningEmulator } from "../../src/emulator/start-emulator";
 import { generateIdentityFiles } from "../../src/stores/age-identity";
 
@@ -20,12 +21,12 @@ export interface RunResult {
  * terraform prints is kept in `transcript` for the canary checks.
  */
 export class Project {
-  public static async create(name: string): Promise<Project> {
+  public static async create(name: string, kind: ApiKind = "flownally"): Promise<Project> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cdktf-api-keys-${name}-`));
     await generateIdentityFiles(path.join(dir, ".keys/identity.txt"), path.join(dir, ".keys/recipient.txt"));
     const cliConfig = path.join(dir, "terraformrc");
     fs.writeFileSync(cliConfig, "");
-    return new Project(dir, await startEmulator(), cliConfig);
+    return new Project(dir, await startEmulator({ api: kind }), cliConfig, kind);
   }
 
   public readonly transcript: string[] = [];
@@ -36,13 +37,24 @@ export class Project {
     public readonly dir: string,
     public readonly emulator: RunningEmulator,
     private readonly cliConfig: string,
+    public readonly kind: ApiKind,
   ) {
     this.secretsDir = path.join(dir, "secrets");
     this.identityFile = path.join(dir, ".keys/identity.txt");
   }
 
+  /** The variable the hooks read the admin token from. */
+  public get tokenEnv(): string {
+    return `${this.kind.toUpperCase()}_TOKEN`;
+  }
+
   public api(): Api {
-    return Api.flownally({ baseUrl: this.emulator.url, tokenEnv: "FLOWNALLY_TOKEN" });
+    return Api[this.kind]({ baseUrl: this.emulator.url, tokenEnv: this.tokenEnv });
+  }
+
+  /** Ids of the service accounts the emulator started with (Factory's are made in its web app). */
+  public seededAccountIds(): string[] {
+    return this.emulator.inspect().serviceAccounts.map((a) => a.id);
   }
 
   public store(): SecretStore {
@@ -67,7 +79,7 @@ export class Project {
   public env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     return {
       ...process.env,
-      FLOWNALLY_TOKEN: this.emulator.adminToken,
+      [this.tokenEnv]: this.emulator.adminToken,
       TF_CLI_CONFIG_FILE: this.cliConfig,
       TF_IN_AUTOMATION: "1",
       CHECKPOINT_DISABLE: "1",
