@@ -4,8 +4,9 @@
  * documents. Routing and request validation come from that document. Keys are kept only as SHA-256
  * hashes; their fingerprint is a suffix of that hash, never of the key.
  */
-import { createHash, randomBytes, timingSafeEqual } from "crypto";
+import { timingSafeEqual } from "crypto";
 import { loadOpenApiContract, type FieldViolation, type OpenApiContract } from "./openapi-validator";
+import { sha256, randomBase62 } from "./key-material";
 import type { EmulatedApiOptions } from "./registry";
 import type { SnapshotApiKey, SnapshotServiceAccount } from "./snapshot";
 import type { EmulatedApi, EmulatorRequest, EmulatorResponse } from "./start-emulator";
@@ -113,7 +114,6 @@ const TITLES: Readonly<Record<number, string>> = {
 /** The only operation a minted (service account) key may call. */
 const KEY_READABLE_OPERATIONS: ReadonlySet<string> = new Set(["listServiceAccountApiKeys"]);
 
-const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /** Length of the random part of a minted key (after `fk-`). */
 const KEY_RANDOM_LENGTH = 40;
 /** Hex characters of the key's SHA-256 shown as its fingerprint. */
@@ -150,15 +150,7 @@ export class FactoryEmulator implements EmulatedApi<FactorySnapshot> {
       throw new Error(`\`maxActiveKeysPerAccount\` must be a positive integer (got ${options.maxActiveKeysPerAccount})`);
     }
 
-    const documented = this.contract.operations.map((o) => o.operationId);
-    const missing = documented.filter((id) => !this.handlers[id]);
-    const extra = Object.keys(this.handlers).filter((id) => !documented.includes(id));
-    if (missing.length > 0 || extra.length > 0) {
-      throw new Error(
-        `openapi/factory.yaml and the emulator disagree: undocumented handlers [${extra.join(", ")}], ` +
-          `operations without a handler [${missing.join(", ")}]`,
-      );
-    }
+    this.contract.assertHandles(Object.keys(this.handlers));
 
     const seeds = options.seedServiceAccounts ?? DEFAULT_SEED_ACCOUNTS;
     if (seeds.length === 0) {
@@ -404,20 +396,4 @@ function accountNotFound(id: string): EmulatorResponse {
 
 function keyNotFound(account: AccountRecord, keyId: string): EmulatorResponse {
   return error(404, `Service account "${account.id}" has no API key with the id "${keyId}".`, { serviceAccountId: account.id, keyId });
-}
-
-function sha256(text: string): Buffer {
-  return createHash("sha256").update(text, "utf8").digest();
-}
-
-/** `length` characters of [0-9A-Za-z] from crypto.randomBytes, without modulo bias. */
-function randomBase62(length: number): string {
-  let out = "";
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      // 248 = 4 * 62: bytes at or above it would favour the first characters.
-      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
-    }
-  }
-  return out;
 }

@@ -3,8 +3,9 @@
  * `openapi/flownally.yaml` documents. Routing and request validation come from that document, so
  * the emulator cannot drift from it silently. Keys are kept only as SHA-256 hashes.
  */
-import { createHash, randomBytes, timingSafeEqual } from "crypto";
+import { timingSafeEqual } from "crypto";
 import { loadOpenApiContract, type FieldViolation, type OpenApiContract } from "./openapi-validator";
+import { sha256, randomBase62 } from "./key-material";
 import type { EmulatedApi, EmulatorRequest, EmulatorResponse } from "./start-emulator";
 
 /** Options of {@link FlownallyEmulator}. */
@@ -107,7 +108,6 @@ const PROBLEM_TITLES: Record<string, string> = {
 };
 
 const FAILURE_CODES = { 429: "rate_limited", 500: "internal_error", 503: "unavailable" } as const;
-const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /** Length of the random part of a minted key (after `fln_`). */
 const KEY_RANDOM_LENGTH = 40;
 const PREFIX_LENGTH = 12;
@@ -137,15 +137,7 @@ export class FlownallyEmulator implements EmulatedApi<FlownallySnapshot> {
     if (!options.adminToken) throw new Error("`adminToken` must not be empty");
     this.adminTokenHash = sha256(options.adminToken);
     this.now = options.now ?? (() => new Date());
-    const documented = this.contract.operations.map((o) => o.operationId);
-    const missing = documented.filter((id) => !this.handlers[id]);
-    const extra = Object.keys(this.handlers).filter((id) => !documented.includes(id));
-    if (missing.length > 0 || extra.length > 0) {
-      throw new Error(
-        `openapi/flownally.yaml and the emulator disagree: undocumented handlers [${extra.join(", ")}], ` +
-          `operations without a handler [${missing.join(", ")}]`,
-      );
-    }
+    this.contract.assertHandles(Object.keys(this.handlers));
   }
 
   /** Routes, authenticates, validates against the document, then runs the operation. */
@@ -380,22 +372,6 @@ export class FlownallyEmulator implements EmulatedApi<FlownallySnapshot> {
       },
     };
   }
-}
-
-function sha256(text: string): Buffer {
-  return createHash("sha256").update(text, "utf8").digest();
-}
-
-/** `length` characters of [0-9A-Za-z] from crypto.randomBytes, without modulo bias. */
-function randomBase62(length: number): string {
-  let out = "";
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      // 248 = 4 * 62: bytes at or above it would favour the first characters.
-      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
-    }
-  }
-  return out;
 }
 
 function encodeCursor(afterSeq: number): string {

@@ -150,6 +150,22 @@ export class OpenApiContract {
   private readonly paths: PathEntry[] = [];
   private readonly validators = new Map<string, ValidateFunction>();
 
+  /**
+   * Throws unless `handled` names exactly the document's operationIds: an emulator and its document
+   * must not drift apart (a handler for an undocumented operation, or an operation nobody answers).
+   */
+  public assertHandles(handled: readonly string[]): void {
+    const documented = this.operations.map((o) => o.operationId);
+    const missing = documented.filter((id) => !handled.includes(id));
+    const extra = handled.filter((id) => !documented.includes(id));
+    if (missing.length > 0 || extra.length > 0) {
+      throw new Error(
+        `openapi/${this.name} and the emulator disagree: undocumented handlers [${extra.join(", ")}], ` +
+          `operations without a handler [${missing.join(", ")}]`,
+      );
+    }
+  }
+
   private constructor(document: unknown, private readonly name: string) {
     if (!isObject(document) || typeof document.openapi !== "string" || !document.openapi.startsWith("3.1")) {
       throw new Error(`${name}: not an OpenAPI 3.1 document (missing \`openapi: 3.1.x\`)`);

@@ -1,6 +1,6 @@
 /**
  * The HTTP host of the API emulators: a plain `node:http` server on loopback that reads each request,
- * answers injected faults, and hands everything else to the emulated API (for now only Flownally).
+ * answers injected faults, and hands everything else to the emulated API (see `registry.ts`).
  * Nothing here logs: the Authorization header and key values never leave the request handler.
  */
 import * as http from "http";

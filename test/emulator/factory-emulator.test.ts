@@ -1,17 +1,12 @@
 import { createHash } from "crypto";
 import { emulatorCommand } from "../../src/cli/emulator-command";
-import { FactoryEmulator } from "../../src/emulator/factory-emulator";
+import { FactoryEmulator, type FactorySnapshot } from "../../src/emulator/factory-emulator";
 import { loadOpenApiContract } from "../../src/emulator/openapi-validator";
+import { checkedFetch, type Reply } from "./checked-fetch";
 import { startEmulator as startRealEmulator, type EmulatorOptions, type RunningEmulator } from "../../src/emulator/start-emulator";
 
 const contract = loadOpenApiContract("factory");
 const MINUTE = 60_000;
-
-interface Reply {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly body: any;
-}
 
 interface SendOptions {
   /** Bearer token; `null` sends no Authorization header. Default: the admin token. */
@@ -54,33 +49,7 @@ async function send(method: string, path: string, options: SendOptions = {}): Pr
   const token = options.token === undefined ? emulator.adminToken : options.token;
   if (token !== null) headers.authorization = `Bearer ${token}`;
   if (options.authorization !== undefined) headers.authorization = options.authorization;
-  let body: string | undefined;
-  if (options.json !== undefined) {
-    body = JSON.stringify(options.json);
-    headers["content-type"] = "application/json";
-  }
-  if (options.rawBody !== undefined) body = options.rawBody;
-  if (options.contentType !== undefined) headers["content-type"] = options.contentType;
-
-  const response = await fetch(`${emulator.url}${path}`, { method, headers, body });
-  const text = await response.text();
-  const parsed: unknown = text === "" ? undefined : JSON.parse(text);
-
-  const route = contract.route(method, new URL(path, emulator.url).pathname);
-  if (route.kind === "operation") {
-    const problems = contract.validateResponse({
-      method,
-      pathTemplate: route.operation.pathTemplate,
-      status: response.status,
-      headers: response.headers,
-      body: parsed,
-    });
-    expect(problems).toEqual([]);
-  } else {
-    expect(response.headers.get("content-type")).toBe("application/json");
-    expect(contract.validateSchema("ErrorResponseBody", parsed)).toEqual([]);
-  }
-  return { status: response.status, headers: response.headers, body: parsed };
+  return checkedFetch(contract, { contentType: "application/json", schema: "ErrorResponseBody" }, emulator.url, method, path, { ...options, headers });
 }
 
 const keysPath = (account: string = accountId): string => `/api/v0/service-accounts/${account}/api-keys`;
@@ -186,7 +155,7 @@ describe("authentication", () => {
     // WHEN / THEN: it lists keys, of its own account and of another one
     expect((await send("GET", keysPath(), { token: value })).status).toBe(200);
     expect((await send("GET", keysPath(other), { token: value })).status).toBe(200);
-    expect(emulator.inspect().apiKeys[0].lastUsedAt).toEqual(expect.any(String));
+    expect((emulator.inspect() as FactorySnapshot).apiKeys[0].lastUsedAt).toEqual(expect.any(String));
 
     // WHEN it tries to create, rotate or revoke: 403, and nothing happens
     for (const [method, path, json] of [

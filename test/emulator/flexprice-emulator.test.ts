@@ -1,15 +1,10 @@
 import { emulatorCommand } from "../../src/cli/emulator-command";
 import { FlexpriceEmulator, type FlexpriceSnapshot } from "../../src/emulator/flexprice-emulator";
 import { loadOpenApiContract } from "../../src/emulator/openapi-validator";
+import { checkedFetch, type Reply } from "./checked-fetch";
 import { startEmulator as startRealEmulator, type EmulatorOptions, type RunningEmulator } from "../../src/emulator/start-emulator";
 
 const contract = loadOpenApiContract("flexprice");
-
-interface Reply {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly body: any;
-}
 
 interface SendOptions {
   /** `x-api-key`; `null` sends none. Default: the admin token. */
@@ -48,33 +43,7 @@ async function send(method: string, path: string, options: SendOptions = {}): Pr
   const key = options.key === undefined ? emulator.adminToken : options.key;
   if (key !== null) headers["x-api-key"] = key;
   if (options.environmentId !== undefined) headers["x-environment-id"] = options.environmentId;
-  let body: string | undefined;
-  if (options.json !== undefined) {
-    body = JSON.stringify(options.json);
-    headers["content-type"] = "application/json";
-  }
-  if (options.rawBody !== undefined) body = options.rawBody;
-  if (options.contentType !== undefined) headers["content-type"] = options.contentType;
-
-  const response = await fetch(`${emulator.url}${path}`, { method, headers, body });
-  const text = await response.text();
-  const parsed: unknown = text === "" ? undefined : JSON.parse(text);
-
-  const route = contract.route(method, new URL(path, emulator.url).pathname);
-  if (route.kind === "operation") {
-    const problems = contract.validateResponse({
-      method,
-      pathTemplate: route.operation.pathTemplate,
-      status: response.status,
-      headers: response.headers,
-      body: parsed,
-    });
-    expect(problems).toEqual([]);
-  } else {
-    expect(response.headers.get("content-type")).toBe("application/json");
-    expect(contract.validateSchema("errors.ErrorResponse", parsed)).toEqual([]);
-  }
-  return { status: response.status, headers: response.headers, body: parsed };
+  return checkedFetch(contract, { contentType: "application/json", schema: "errors.ErrorResponse" }, emulator.url, method, path, { ...options, headers });
 }
 
 async function createAccount(roles: string[] = ["super_admin"], name = "svc", key?: string): Promise<string> {

@@ -1,13 +1,9 @@
 import { startEmulator as startRealEmulator, type EmulatorOptions, type RunningEmulator } from "../../src/emulator/start-emulator";
 import { loadOpenApiContract } from "../../src/emulator/openapi-validator";
+import type { FlownallySnapshot } from "../../src/emulator/flownally-emulator";
+import { checkedFetch, type Reply } from "./checked-fetch";
 
 const contract = loadOpenApiContract("flownally");
-
-interface Reply {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly body: any;
-}
 
 interface SendOptions {
   /** Bearer token; `null` sends no Authorization header. Default: the admin token. */
@@ -43,33 +39,7 @@ async function send(method: string, path: string, options: SendOptions = {}): Pr
   const token = options.token === undefined ? emulator.adminToken : options.token;
   if (token !== null) headers.authorization = `Bearer ${token}`;
   if (options.authorization !== undefined) headers.authorization = options.authorization;
-  let body: string | undefined;
-  if (options.json !== undefined) {
-    body = JSON.stringify(options.json);
-    headers["content-type"] = "application/json";
-  }
-  if (options.rawBody !== undefined) body = options.rawBody;
-  if (options.contentType !== undefined) headers["content-type"] = options.contentType;
-
-  const response = await fetch(`${emulator.url}${path}`, { method, headers, body });
-  const text = await response.text();
-  const parsed: unknown = text === "" ? undefined : JSON.parse(text);
-
-  const route = contract.route(method, new URL(path, emulator.url).pathname);
-  if (route.kind === "operation") {
-    const problems = contract.validateResponse({
-      method,
-      pathTemplate: route.operation.pathTemplate,
-      status: response.status,
-      headers: response.headers,
-      body: parsed,
-    });
-    expect(problems).toEqual([]);
-  } else {
-    expect(response.headers.get("content-type")).toBe("application/problem+json");
-    expect(contract.validateSchema("ProblemDetails", parsed)).toEqual([]);
-  }
-  return { status: response.status, headers: response.headers, body: parsed };
+  return checkedFetch(contract, { contentType: "application/problem+json", schema: "ProblemDetails" }, emulator.url, method, path, { ...options, headers });
 }
 
 async function createAccount(name: string, description?: string): Promise<string> {
@@ -475,13 +445,13 @@ describe("API keys", () => {
 
     // WHEN
     const first = await send("DELETE", `/api-keys/${id}`);
-    const revokedAt = emulator.inspect().apiKeys[0].revokedAt;
+    const revokedAt = (emulator.inspect() as FlownallySnapshot).apiKeys[0].revokedAt;
     const second = await send("DELETE", `/api-keys/${id}`);
     const unknown = await send("DELETE", "/api-keys/key_unknown");
 
     // THEN
     expect([first.status, second.status]).toEqual([204, 204]);
-    expect(emulator.inspect().apiKeys[0].revokedAt).toBe(revokedAt);
+    expect((emulator.inspect() as FlownallySnapshot).apiKeys[0].revokedAt).toBe(revokedAt);
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ status: 404, code: "api_key_not_found" });
   });

@@ -323,6 +323,13 @@ describe("another API's document (the module is generic)", () => {
     expect(widgets.validateSchema("Widget", { id: 1 })).toEqual([]);
   });
 
+  test("assertHandles accepts exactly the documented operations and names any difference", () => {
+    expect(() => widgets.assertHandles(["latestWidget", "getWidget"])).not.toThrow();
+    expect(() => widgets.assertHandles(["getWidget", "deleteWidget"])).toThrow(
+      "openapi/widgets.yaml and the emulator disagree: undocumented handlers [deleteWidget], operations without a handler [latestWidget]",
+    );
+  });
+
   test("rejects a document that is not OpenAPI 3.1", () => {
     expect(() => OpenApiContract.fromDocument({ openapi: "3.0.3", paths: {} }, "old.yaml")).toThrow(
       /old.yaml: not an OpenAPI 3.1 document/,
