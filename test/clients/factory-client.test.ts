@@ -17,6 +17,7 @@ import {
 } from "../../src/clients/errors";
 import { createClient } from "../../src/clients/create-client";
 import { FactoryClient } from "../../src/clients/factory-client";
+import type { FactorySnapshot } from "../../src/emulator/factory-emulator";
 import { ClientOptions, RetryEvent } from "../../src/clients/http";
 import { ApiSpec } from "../../src/spec";
 import { EmulatorOptions, RunningEmulator, startEmulator } from "../../src/emulator/start-emulator";
@@ -118,14 +119,14 @@ describe("API keys", () => {
       id: expect.stringMatching(/^key_/),
       serviceAccountId: accountId,
       name: "deploy",
-      prefix: emu.inspect().apiKeys[0].fingerprint,
+      prefix: (emu.inspect() as FactorySnapshot).apiKeys[0].fingerprint,
       scopes: [],
       createdAt: expect.any(String),
       expiresAt: "2030-03-01T12:34:56.789Z",
       revokedAt: null,
       status: "active",
     });
-    expect(emu.inspect().apiKeys[0].expiresAt).toBe("2030-03-01T12:34:56.789Z");
+    expect((emu.inspect() as FactorySnapshot).apiKeys[0].expiresAt).toBe("2030-03-01T12:34:56.789Z");
     expect(listed).toEqual([{ ...created.info, createdAt: "2030-01-01T00:00:00.000Z" }]);
     expect(JSON.stringify(listed)).not.toContain(created.value);
   });
