@@ -21,6 +21,7 @@ import type { FactorySnapshot } from "../../src/emulator/factory-emulator";
 import { ClientOptions, RetryEvent } from "../../src/clients/http";
 import { ApiSpec } from "../../src/spec";
 import { EmulatorOptions, RunningEmulator, startEmulator } from "../../src/emulator/start-emulator";
+import { rejection, renderings } from "./rejections";
 
 /** Retries without real waiting, except where a Retry-After header asks for it. */
 const FAST_RETRY = { maxRetries: 4, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2_000 };
@@ -44,21 +45,6 @@ async function use(options: Omit<EmulatorOptions, "api"> = {}): Promise<void> {
   accountId = emu.inspect().serviceAccounts[0].id;
   retries = [];
   client = clientWith(emu.adminToken);
-}
-
-/** The rejection of `promise`, which must reject. */
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as ApiError;
-  }
-  throw new Error("expected the call to reject");
-}
-
-/** Every way a thrown error could be printed or logged. */
-function renderings(err: Error): string[] {
-  return [err.message, err.stack ?? "", JSON.stringify(err), util.inspect(err, { depth: 10, showHidden: true }), String(err)];
 }
 
 const keysPath = (account: string = accountId): string => `/api/v0/service-accounts/${account}/api-keys`;

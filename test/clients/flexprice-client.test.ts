@@ -2,7 +2,6 @@ import * as http from "http";
 import type { AddressInfo } from "net";
 import * as util from "util";
 import {
-  ApiError,
   AuthenticationError,
   ConflictError,
   ErrorContext,
@@ -24,6 +23,7 @@ import { KeyManagementClient } from "../../src/clients/types";
 import type { FlexpriceSnapshot } from "../../src/emulator/flexprice-emulator";
 import { RunningEmulator, startEmulator } from "../../src/emulator/start-emulator";
 import { ApiSpec } from "../../src/spec";
+import { rejection, renderings } from "./rejections";
 
 /** Retries without real waiting, except where a Retry-After header asks for it. */
 const FAST_RETRY = { maxRetries: 4, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2_000 };
@@ -44,21 +44,6 @@ function clientWith(token: string, options: FlexpriceClientOptions = {}, spec: A
 
 function state(): FlexpriceSnapshot {
   return emu.inspect() as FlexpriceSnapshot;
-}
-
-/** The rejection of `promise`, which must reject. */
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as ApiError;
-  }
-  throw new Error("expected the call to reject");
-}
-
-/** Every way a thrown error could be printed or logged. */
-function renderings(err: Error): string[] {
-  return [err.message, err.stack ?? "", JSON.stringify(err), util.inspect(err, { depth: 10, showHidden: true }), String(err)];
 }
 
 /** A minted key of a fresh service account with `roles`. */

@@ -1,6 +1,5 @@
 import * as util from "util";
 import {
-  ApiError,
   AuthenticationError,
   ConflictError,
   ConnectionError,
@@ -14,6 +13,7 @@ import { ClientOptions, RetryEvent } from "../../src/clients/http";
 import { KeyManagementClient } from "../../src/clients/types";
 import { ApiSpec } from "../../src/spec";
 import { RunningEmulator, startEmulator } from "../../src/emulator/start-emulator";
+import { rejection, renderings } from "./rejections";
 
 /** Retries without real waiting, except where a Retry-After header asks for it. */
 const FAST_RETRY = { maxRetries: 4, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2_000 };
@@ -29,21 +29,6 @@ function clientWith(token: string, options: ClientOptions = {}): KeyManagementCl
     onRetry: (message, event) => retries.push({ message, event }),
     ...options,
   });
-}
-
-/** The rejection of `promise`, which must reject. */
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as ApiError;
-  }
-  throw new Error("expected the call to reject");
-}
-
-/** Every way a thrown error could be printed or logged. */
-function renderings(err: Error): string[] {
-  return [err.message, err.stack ?? "", JSON.stringify(err), util.inspect(err, { depth: 10, showHidden: true }), String(err)];
 }
 
 beforeEach(async () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from "net";
 import * as util from "util";
 import { ApiError, ConnectionError, ValidationError, parseProblemDetails } from "../../src/clients/errors";
 import { HttpClient, HttpClientOptions } from "../../src/clients/http";
+import { rejection } from "./rejections";
 
 /**
  * A real HTTP server on 127.0.0.1 port 0 whose behaviour each test scripts: for what the emulator
@@ -58,15 +59,6 @@ function httpClient(overrides: Partial<HttpClientOptions> = {}): HttpClient {
 
 function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as ApiError;
-  }
-  throw new Error("expected the call to reject");
 }
 
 test("sends auth, JSON, Accept and User-Agent; joins a base path prefix with a trailing slash", async () => {
