@@ -153,12 +153,18 @@ async function main(): Promise<void> {
   process.stdout.write(`\nDemo complete in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
 }
 
+/** `[--api NAME]` or `[--api=NAME]`; anything else is refused rather than ignored. */
 function parseApi(argv: string[]): DemoApi {
-  const i = argv.indexOf("--api");
-  const api = i >= 0 ? argv[i + 1] : "flownally";
-  if (!(api in DEMOS)) {
-    throw new Error(`--api ${JSON.stringify(api)} is not one of ${Object.keys(DEMOS).join(", ")}`);
+  const names = Object.keys(DEMOS).join(", ");
+  let api = "flownally";
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--api" && i + 1 < argv.length) api = argv[++i];
+    else if (arg.startsWith("--api=")) api = arg.slice("--api=".length);
+    else if (arg === "--api") throw new Error(`--api needs a value: one of ${names}`);
+    else throw new Error(`unexpected argument ${JSON.stringify(arg)}; usage: npm run demo -- [--api ${Object.keys(DEMOS).join("|")}]`);
   }
+  if (!Object.hasOwn(DEMOS, api)) throw new Error(`--api ${JSON.stringify(api)} is not one of ${names}`);
   return api as DemoApi;
 }
 
