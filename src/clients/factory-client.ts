@@ -226,7 +226,8 @@ export class FactoryClient implements KeyManagementClient {
       createdAt: new Date().toISOString(),
       expiresAt: apiKey.expiresAt === undefined ? null : isoFromMs(apiKey.expiresAt, "apiKey.expiresAt", method, path, status),
       revokedAt: null,
-      status: "active",
+      // The API mints a key whose expiresAt is already past (its schema allows it): it never works.
+      status: typeof apiKey.expiresAt === "number" && apiKey.expiresAt < Date.now() ? "expired" : "active",
     };
     return { info, value: apiKey.value };
   }

@@ -61,6 +61,12 @@ export interface FlexpriceInspectedApiKey extends SnapshotApiKey {
 export interface FlexpriceSnapshot extends EmulatorSnapshot {
   readonly serviceAccounts: readonly FlexpriceInspectedServiceAccount[];
   readonly apiKeys: readonly FlexpriceInspectedApiKey[];
+  /**
+   * Body members the API ignored, as `operationId.member` (e.g. `createApiKey.scopes`), in arrival
+   * order. The vendor drops members it does not know without a word; this is where a client that
+   * sends one (and so believes it set something) shows up.
+   */
+  readonly ignoredRequestMembers: readonly string[];
 }
 
 type UserType = "user" | "service_account";
@@ -174,6 +180,7 @@ export class FlexpriceEmulator implements EmulatedApi<FlexpriceSnapshot> {
   private readonly keyIdsByHash = new Map<string, string>();
   private nextSeq = 1;
   private keysCreated = 0;
+  private readonly ignoredRequestMembers: string[] = [];
 
   private readonly handlers: Record<string, OperationHandler> = {
     listApiKeys: (c) => this.listApiKeys(c),
@@ -235,6 +242,7 @@ export class FlexpriceEmulator implements EmulatedApi<FlexpriceSnapshot> {
       body,
     });
     if (validation.violations.length > 0) return validationError(validation.violations);
+    this.ignoredRequestMembers.push(...validation.undocumentedMembers.map((member) => `${operation.operationId}.${member}`));
     const environmentId = request.headers["x-environment-id"]?.trim() || null;
     return this.handlers[operation.operationId]({ caller, pathParams: validation.pathParams, query: validation.query, body, environmentId });
   }
@@ -275,6 +283,7 @@ export class FlexpriceEmulator implements EmulatedApi<FlexpriceSnapshot> {
         status: k.deletedAt ? "revoked" : this.expired(k) ? "expired" : "active",
         environmentId: k.environmentId,
       })),
+      ignoredRequestMembers: [...this.ignoredRequestMembers],
     };
   }
 

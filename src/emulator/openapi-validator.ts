@@ -63,6 +63,11 @@ export interface RequestValidation {
   readonly pathParams: Record<string, unknown>;
   /** Declared query parameters, coerced to their schema types, with schema defaults for absent ones. */
   readonly query: Record<string, unknown>;
+  /**
+   * Top-level members of a JSON object body that its schema does not name (where the schema allows
+   * them): an API that ignores such members answers as if they were absent.
+   */
+  readonly undocumentedMembers: string[];
 }
 
 /** Response headers as a plain record (any case) or a fetch `Headers`. */
@@ -296,6 +301,7 @@ export class OpenApiContract {
     const requestBody = operation.raw.requestBody
       ? this.deref(operation.raw.requestBody, `${operation.info.operationId} requestBody`)
       : undefined;
+    const undocumentedMembers: string[] = [];
     if (requestBody) {
       const schema = jsonMediaSchema(requestBody.content);
       if (request.body === undefined) {
@@ -303,9 +309,13 @@ export class OpenApiContract {
       } else if (schema) {
         const validate = this.validator(`${operation.info.operationId} body`, schema);
         if (!validate(request.body)) violations.push(...toViolations(validate.errors, (pointer) => pointer));
+        const properties = this.resolveSchema(schema).properties;
+        if (isObject(request.body) && isObject(properties)) {
+          undocumentedMembers.push(...Object.keys(request.body).filter((member) => !(member in properties)));
+        }
       }
     }
-    return { violations: dedupe(violations), pathParams, query };
+    return { violations: dedupe(violations), pathParams, query, undocumentedMembers };
   }
 
   /**

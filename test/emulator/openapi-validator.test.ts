@@ -112,12 +112,12 @@ describe("validateRequest", () => {
     flownally.validateRequest({ method: "POST", pathTemplate: "/service-accounts", body });
 
   test("coerces query strings to integers and applies defaults", () => {
-    expect(list("limit=5&cursor=abc")).toEqual({ violations: [], pathParams: {}, query: { limit: 5, cursor: "abc" } });
+    expect(list("limit=5&cursor=abc")).toEqual({ violations: [], pathParams: {}, query: { limit: 5, cursor: "abc" }, undocumentedMembers: [] });
     expect(list("").query).toEqual({ limit: 20 });
   });
 
   test("ignores undeclared query parameters", () => {
-    expect(list("color=red")).toEqual({ violations: [], pathParams: {}, query: { limit: 20 } });
+    expect(list("color=red")).toEqual({ violations: [], pathParams: {}, query: { limit: 20 }, undocumentedMembers: [] });
   });
 
   test.each([
@@ -159,6 +159,17 @@ describe("validateRequest", () => {
   test("the body as a whole is the empty pointer", () => {
     expect(createAccount(undefined).violations).toEqual([{ field: "", description: "a JSON request body is required" }]);
     expect(createAccount("billing").violations).toEqual([{ field: "", description: "must be object" }]);
+  });
+
+  test("lists body members the schema does not name, where the schema lets them through", () => {
+    const flexprice = loadOpenApiContract("flexprice");
+    const result = flexprice.validateRequest({
+      method: "POST",
+      pathTemplate: "/secrets/api/keys",
+      body: { name: "k", type: "private_key", scopes: ["x"], color: "red" },
+    });
+    expect(result.violations).toEqual([]);
+    expect(result.undocumentedMembers).toEqual(["scopes", "color"]);
   });
 
   test("a missing path parameter is a violation", () => {
@@ -304,7 +315,7 @@ describe("another API's document (the module is generic)", () => {
       pathParams: { widgetId: "7" },
       query: new URLSearchParams("verbose=true&tag=a&tag=b"),
     });
-    expect(result).toEqual({ violations: [], pathParams: { widgetId: 7 }, query: { verbose: true, tag: ["a", "b"] } });
+    expect(result).toEqual({ violations: [], pathParams: { widgetId: 7 }, query: { verbose: true, tag: ["a", "b"] }, undocumentedMembers: [] });
     expect(
       widgets.validateRequest({ method: "GET", pathTemplate: "/widgets/{widgetId}", pathParams: { widgetId: "0" } })
         .violations,
