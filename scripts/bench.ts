@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     console.log(`synth, 1,000 keys + 10 accounts: ${(synthMs / 1000).toFixed(2)} s, +${rssMb.toFixed(0)} MB RSS`);
 
     // 2. hook start-up
-    const hook = path.join(repo, "dist/hook.js");
+    const hook = path.join(repo, "dist/hook.cjs");
     const bare = median(timeRuns(21, () => spawnSync(process.execPath, ["-e", "0"], { stdio: "ignore" })));
     const loaded = median(timeRuns(21, () => spawnSync(process.execPath, [hook], { stdio: "ignore" })));
     console.log(`hook start-up (load, parse, exit on usage error): ${loaded.toFixed(0)} ms median, bare node ${bare.toFixed(0)} ms: the hook adds ${(loaded - bare).toFixed(0)} ms`);

@@ -4,8 +4,13 @@ import type { ApiKeySpec, ApiKeyType } from "../spec";
 import { validateSecretPath } from "../stores/secret-path";
 import { addressOf } from "./address";
 import { Api } from "./api";
-import { accountOfAnotherApi, ConfigurationError, duplicateSecretPath, missingProp, notSupportedBy } from "./errors";
+import { accountOfAnotherApi, ConfigurationError, duplicateSecretPath, engineMismatch, missingProp, notSupportedBy, providerEngineOnly } from "./errors";
 import { Carrier, createHookResource } from "./hook-resource";
+import { Engine, engineOf } from "./engine";
+import { escapeTemplate } from "./escape";
+import { apiAttributes, ProviderResource, storeAttributes } from "./provider-resources";
+import { RESOURCE_TYPES } from "../provider-contract";
+import type { ITerraformDependable, TerraformResource } from "../cdktf";
 import type { IServiceAccount } from "./service-account";
 import { SecretStore } from "./secret-store";
 import { checkExpiresInDays, checkKeyName, checkKeyType, checkScopes } from "./validate";
@@ -45,7 +50,13 @@ export interface ApiKeyProps {
    */
   readonly api?: Api;
   /**
-   * The Terraform resource that carries the hooks.
+   * How the key's life cycle is carried out: the provider plugin shipped in this package, or the
+   * fallback local-exec hooks (see `Engine`). Must match the engine of `serviceAccount`.
+   * @default - the engine of `serviceAccount`, else "provider"
+   */
+  readonly engine?: Engine;
+  /**
+   * The Terraform resource that carries the hooks (hooks engine only).
    * @default "terraform_data"
    */
   readonly carrier?: Carrier;
@@ -56,13 +67,16 @@ const pathsInStack = new WeakMap<TerraformStack, Map<string, string>>();
 
 /**
  * An API key minted on apply, with its one-time plaintext written straight into `store` at
- * `secretPath`. Destroy revokes it and deletes the secret. The plaintext never enters Terraform.
+ * `secretPath`. Destroy (or removing the construct) revokes it and deletes the secret. The plaintext
+ * never enters Terraform.
  */
-export class ApiKey extends Construct {
+export class ApiKey extends Construct implements ITerraformDependable {
   /** The key name. */
   public readonly keyName: string;
   /** Where the plaintext is stored. */
   public readonly secretPath: string;
+  public readonly engine: Engine;
+  private readonly resource: TerraformResource;
 
   constructor(scope: Construct, id: string, props: ApiKeyProps) {
     super(scope, id);
@@ -97,12 +111,35 @@ export class ApiKey extends Construct {
     if (props.api && !props.api.sameAs(account.api)) throw accountOfAnotherApi(this.node.path, account.node.path);
     this.claimSecretPath(props.store, props.secretPath);
 
+    this.engine = engineOf(where, props.engine ?? account.engine, props.carrier);
+    if (account.engine !== undefined && account.engine !== this.engine) throw engineMismatch(this.node.path, this.engine, account.node.path, account.engine);
     this.keyName = props.name;
     this.secretPath = props.secretPath;
-    account._offerStore(props.store);
     const address = addressOf(this);
 
-    createHookResource(this, "resource", {
+    if (this.engine === "provider") {
+      this.resource = new ProviderResource(
+        this,
+        "resource",
+        RESOURCE_TYPES.apiKey,
+        () => ({
+          address: escapeTemplate(address),
+          api: apiAttributes(account.api),
+          token_env: account.api.tokenEnv,
+          service_account_id: account._accountId(),
+          name: escapeTemplate(props.name),
+          expires_in_days: props.expiresInDays,
+          scopes: props.scopes?.map(escapeTemplate),
+          type,
+          store: storeAttributes(props.store),
+          secret_path: props.secretPath,
+        }),
+        account.dependable ? [account.dependable] : undefined,
+      );
+      return;
+    }
+    account._offerStore(props.store);
+    this.resource = createHookResource(this, "resource", {
       carrier: props.carrier ?? "terraform_data",
       dependsOn: account.dependable ? [account.dependable] : undefined,
       spec: (): ApiKeySpec => ({
@@ -128,6 +165,41 @@ export class ApiKey extends Construct {
         };
       },
     });
+  }
+
+  /** The key's id in the API (a token, known after apply; provider engine). */
+  public get keyId(): string {
+    return this.providerAttribute("id");
+  }
+
+  /** A non-secret display fragment of the key, e.g. for logs (a token; provider engine). */
+  public get prefix(): string {
+    return this.providerAttribute("prefix");
+  }
+
+  /** The id of the account the key belongs to (a token; provider engine). */
+  public get serviceAccountId(): string {
+    return this.providerAttribute("service_account_id");
+  }
+
+  /** When the key was minted, RFC 3339 (a token; provider engine). */
+  public get createdAt(): string {
+    return this.providerAttribute("created_at");
+  }
+
+  /** When the key expires, RFC 3339, or null if never (a token; provider engine). */
+  public get expiresAt(): string {
+    return this.providerAttribute("expires_at");
+  }
+
+  /** The Terraform address of the key's resource, so other resources can depend on it. */
+  public get fqn(): string {
+    return this.resource.fqn;
+  }
+
+  private providerAttribute(name: string): string {
+    if (this.engine !== "provider") throw providerEngineOnly(`ApiKey ${this.node.path}`, name);
+    return this.resource.getStringAttribute(name);
   }
 
   private claimSecretPath(store: SecretStore, secretPath: string): void {

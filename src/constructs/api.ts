@@ -1,13 +1,20 @@
 import type { ApiKind, ApiSpec } from "../spec";
-import { invalidProp } from "./errors";
+import { invalidProp, tokenEnvNotAName } from "./errors";
+import { tokenEnvProblem } from "./validate";
 
 /** Where an API lives and how the hooks authenticate to it. */
 export interface ApiProps {
-  /** Base URL of the API, e.g. `https://api.flownally.example`. May carry a path prefix. */
+  /**
+   * Base URL of the API, e.g. `https://api.flownally.example`. May carry a path prefix. Normalized as
+   * the URL standard does (scheme and host lowercased, default port dropped) and without trailing `/`,
+   * so `https://X.example/api/` and `https://x.example/api` are the same API.
+   */
   readonly baseUrl: string;
   /**
    * Name of the environment variable that holds the admin token when Terraform runs the hooks.
    * Only the name is synthesized; the token never appears in Terraform config, state or plan.
+   * A value that is not a plausible variable name, or looks like a token itself, is refused without
+   * being echoed (see `tokenEnvProblem`).
    */
   readonly tokenEnv: string;
 }
@@ -45,8 +52,6 @@ const CAPABILITIES: { readonly [kind in ApiKind]: ApiCapabilities } = {
 };
 
 const DISPLAY_NAMES: { readonly [kind in ApiKind]: string } = { flownally: "Flownally", factory: "Factory", flexprice: "Flexprice" };
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A key-management API the constructs provision against. Create one with a static factory. */
 export class Api {
@@ -92,18 +97,17 @@ export class Api {
       throw invalidProp(where, "baseUrl", props.baseUrl, "must use http or https");
     }
     if (url.username || url.password || url.search) {
-      throw invalidProp(where, "baseUrl", props.baseUrl, "must not carry credentials or a query string: pass the token through `tokenEnv`");
+      // Shown without the credentials and the query, which may hold a token.
+      const shown = `${url.protocol}//${url.username || url.password ? "***@" : ""}${url.host}${url.pathname}${url.search ? "?***" : ""}`;
+      throw invalidProp(where, "baseUrl", shown, "must not carry credentials or a query string: pass the token through `tokenEnv`");
     }
-    if (!ENV_NAME.test(props.tokenEnv ?? "")) {
-      throw invalidProp(
-        where,
-        "tokenEnv",
-        props.tokenEnv,
-        "must be the NAME of an environment variable (letters, digits, underscores), e.g. FLOWNALLY_TOKEN, never the token itself",
-      );
+    if (url.hash) {
+      throw invalidProp(where, "baseUrl", props.baseUrl, "must not carry a fragment (`#...`): give the API's base URL only");
     }
+    const problem = tokenEnvProblem(props.tokenEnv);
+    if (problem !== undefined) throw tokenEnvNotAName(where, problem); // never echoes the value: it may be a token
     this.kind = kind;
-    this.baseUrl = props.baseUrl;
+    this.baseUrl = normalizeBaseUrl(url);
     this.tokenEnv = props.tokenEnv;
     this.environmentId = props.environmentId;
   }
@@ -128,8 +132,17 @@ export class Api {
     };
   }
 
-  /** True when both describe the same API endpoint and credentials variable. */
+  /** True when both describe the same API endpoint (after normalizing `baseUrl`) and credentials variable. */
   public sameAs(other: Api): boolean {
     return this.kind === other.kind && this.baseUrl === other.baseUrl && this.tokenEnv === other.tokenEnv && this.environmentId === other.environmentId;
   }
+}
+
+/**
+ * The canonical form of a base URL: scheme and host as the URL standard serializes them (lowercase,
+ * punycode, no default port), the path prefix kept, trailing slashes dropped. The clients join paths
+ * to it with one `/` (src/clients/http.ts normalizes the same way).
+ */
+function normalizeBaseUrl(url: URL): string {
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }

@@ -10,7 +10,39 @@ export class ConfigurationError extends Error {
   }
 }
 
-const show = (value: unknown): string => JSON.stringify(value);
+/** The most characters of a user's value a message shows. */
+export const MAX_SHOWN_CHARACTERS = 80;
+
+/**
+ * A value as messages show it: as JSON (strings quoted, line breaks and control characters escaped),
+ * cut to {@link MAX_SHOWN_CHARACTERS} and followed by its full length when longer, so that a pasted
+ * 10 KB blob does not flood the terminal: `"abc…" (10240 characters)`.
+ */
+export function showValue(value: unknown, max: number = MAX_SHOWN_CHARACTERS): string {
+  if (typeof value === "string") {
+    return value.length <= max ? JSON.stringify(value) : `${JSON.stringify(cut(value, max))}… (${value.length} characters)`;
+  }
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value); // a BigInt or a cycle
+  }
+  return text.length <= max ? text : `${cut(text, max)}… (${text.length} characters of JSON)`;
+}
+
+/** Text such as a resolved path, unquoted, cut like {@link showValue} when longer than `max`. */
+export function capText(text: string, max: number = MAX_SHOWN_CHARACTERS): string {
+  return text.length <= max ? text : `${cut(text, max)}… (${text.length} characters)`;
+}
+
+/** The first `max` UTF-16 units of `text`, without splitting a surrogate pair. */
+function cut(text: string, max: number): string {
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  return text.slice(0, end);
+}
+
+const show = showValue;
 
 export const invalidProp = (where: string, prop: string, value: unknown, rule: string): ConfigurationError =>
   new ConfigurationError(`${where}: \`${prop}\` ${rule} (got ${show(value)}).`);
@@ -20,9 +52,23 @@ export const missingProp = (where: string, prop: string, hint: string): Configur
 
 export const recipientFileUnreadable = (file: string, resolved: string, reason: string): ConfigurationError =>
   new ConfigurationError(
-    `SecretStore.ageFile: cannot read \`recipientFile\` ${show(file)} (${resolved}): ${reason}. ` +
+    `SecretStore.ageFile: cannot read \`recipientFile\` ${show(file)} (${capText(resolved)}): ${reason}. ` +
       "Create an identity and its recipient with `npx cdktf-api-keys keygen --identity .keys/identity.txt " +
       "--recipient .keys/recipient.txt` (or `age-keygen`), and keep the identity file out of version control.",
+  );
+
+export const tokenEnvNotAName = (where: string, reason: string): ConfigurationError =>
+  new ConfigurationError(
+    `${where}: \`tokenEnv\` must be the NAME of an environment variable holding the admin token, never the token itself ` +
+      `(the value given ${reason}). A name has 1 to 64 letters, digits and underscores, does not start with a digit and ` +
+      "reads as words, e.g. FLOWNALLY_TOKEN or FACTORY_ADMIN_TOKEN. The value is not shown because it may be a token: " +
+      "if it is one, rotate it, as it may now sit in shell history, CI logs or source control.",
+  );
+
+export const recipientInvalid = (file: string, resolved: string, recipient: string, problem: string): ConfigurationError =>
+  new ConfigurationError(
+    `SecretStore.ageFile: \`recipientFile\` ${show(file)} (${capText(resolved)}) holds ${show(recipient)}, which is not a valid ` +
+      `age recipient: ${problem}.`,
   );
 
 export const recipientFileMalformed = (file: string): ConfigurationError =>
@@ -67,4 +113,26 @@ export const accountsNotCreatable = (path: string, api: string): ConfigurationEr
   new ConfigurationError(
     `ServiceAccount ${path}: ${api} service accounts are created in ${api}'s web app, not through its API. ` +
       "Reference an existing one with ServiceAccount.fromId(scope, id, { api, serviceAccountId }).",
+  );
+
+export const providerBundleMissing = (file: string): ConfigurationError =>
+  new ConfigurationError(
+    `cdktf-api-keys: the provider executable ${file} is missing. Build the package first (\`npm run build\`).`,
+  );
+
+export const carrierWithoutHooks = (where: string): ConfigurationError =>
+  new ConfigurationError(
+    `${where}: \`carrier\` applies only to the fallback hooks engine. Add \`engine: "hooks"\` to use it, or remove \`carrier\` ` +
+      "to use the default provider engine.",
+  );
+
+export const engineMismatch = (path: string, keyEngine: string, account: string, accountEngine: string): ConfigurationError =>
+  new ConfigurationError(
+    `ApiKey ${path}: \`engine\` is "${keyEngine}" but its serviceAccount ${account} uses "${accountEngine}". A key and the ` +
+      "account it is minted for must use the same engine: set the same `engine` on both.",
+  );
+
+export const providerEngineOnly = (path: string, attribute: string): ConfigurationError =>
+  new ConfigurationError(
+    `${path}: \`${attribute}\` is known only on the provider engine (the hooks engine keeps no state). Remove \`engine: "hooks"\` to use it.`,
   );

@@ -5,6 +5,7 @@ import { App, AssetType, Lazy, TerraformAsset, TerraformResource, TerraformStack
 import type { ITerraformDependable } from "../cdktf";
 import { packageRoot } from "../package-root";
 import type { ResourceSpec } from "../spec";
+import { escapeTemplate, escapeTemplates } from "./escape";
 import { hookBundleMissing, nullProviderMissing } from "./errors";
 import { HOOK_ENV } from "./hook-env";
 import { usePortableDefaultBackend } from "./portable-backend";
@@ -77,7 +78,7 @@ export function createHookResource(scope: Construct, id: string, options: HookRe
     if (!stack.node.tryFindChild("cdktf-api-keys-null")) new NullProvider(stack, "cdktf-api-keys-null");
     return new NullResource(scope, id, {
       triggers: Lazy.anyValue({
-        produce: () => ({ ...options.identity(spec()), spec: JSON.stringify(spec()) }),
+        produce: () => ({ ...escapeTemplates(options.identity(spec())), spec: escapeTemplate(JSON.stringify(spec())) }),
       }) as unknown as Record<string, string>,
       dependsOn: options.dependsOn,
       provisioners: provisioners as never,
@@ -86,8 +87,8 @@ export function createHookResource(scope: Construct, id: string, options: HookRe
   return new TerraformData(
     scope,
     id,
-    Lazy.anyValue({ produce: () => spec() }),
-    Lazy.anyValue({ produce: () => options.identity(spec()) }),
+    Lazy.anyValue({ produce: () => escapeTemplates(spec()) }),
+    Lazy.anyValue({ produce: () => escapeTemplates(options.identity(spec())) }),
     { dependsOn: options.dependsOn, provisioners },
   );
 }
@@ -96,7 +97,7 @@ export function createHookResource(scope: Construct, id: string, options: HookRe
 function hookAsset(stack: TerraformStack): TerraformAsset {
   const existing = stack.node.tryFindChild("cdktf-api-keys-hook");
   if (existing) return existing as TerraformAsset;
-  const bundle = path.join(packageRoot(), "dist", "hook.js");
+  const bundle = path.join(packageRoot(), "dist", "hook.cjs");
   if (!fs.existsSync(bundle)) throw hookBundleMissing(bundle);
   return new TerraformAsset(stack, "cdktf-api-keys-hook", { path: bundle, type: AssetType.FILE });
 }

@@ -2,5 +2,6 @@ export { Api, ApiCapabilities, ApiProps, FactoryApiProps, FlexpriceApiProps, Flo
 export { ApiKey, ApiKeyProps } from "./api-key";
 export { ConfigurationError } from "./errors";
 export { Carrier } from "./hook-resource";
+export { Engine } from "./engine";
 export { SecretStore, AgeFileStoreProps } from "./secret-store";
 export { IServiceAccount, ServiceAccount, ServiceAccountFromIdProps, ServiceAccountProps } from "./service-account";

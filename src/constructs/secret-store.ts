@@ -1,7 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
+import { Token } from "../cdktf";
 import type { StoreSpec } from "../spec";
-import { invalidProp, recipientFileMalformed, recipientFileUnreadable } from "./errors";
+import { recipientProblem } from "../stores/age-identity";
+import { invalidProp, recipientFileMalformed, recipientFileUnreadable, recipientInvalid } from "./errors";
 
 /** Where the encrypted file store keeps secrets and which public key encrypts them. */
 export interface AgeFileStoreProps {
@@ -39,17 +41,48 @@ export class SecretStore {
     }
   }
 
-  /** Identity of the store for duplicate-path checks: same kind and same directory. */
+  /**
+   * Identity of the store for duplicate-path checks: same kind and same folder. Spellings of one folder
+   * are one store: `secrets`, `secrets/`, `./secrets`, its absolute path, and paths through symlinks
+   * (resolved as far as the folder exists), all against the project directory (`process.cwd()` at synth).
+   */
   public get identity(): string {
-    return `age-file:${path.posix.normalize(this.props.directory.replace(/\\/g, "/"))}`;
+    const given = this.givenDirectory;
+    if (Token.isUnresolved(given)) return `age-file:${given}`;
+    return `age-file:${realPathAsFarAsItExists(path.resolve(process.cwd(), given))}`;
   }
 
-  /** The non-secret spec the hooks receive (reads the recipient file once). */
+  /**
+   * The store directory in canonical form, as the synthesized spec carries it. Inside the project
+   * directory (`process.cwd()` at synth) it is relative, with `/` separators and no trailing `/`:
+   * `secrets`, `secrets/`, `./secrets` and the folder's absolute path all give `"secrets"`, and the
+   * project directory itself gives `"."`. Outside it, a relative directory stays relative
+   * (`"../shared/secrets"`: the stack stays portable) and an absolute one stays absolute, normalized.
+   * An unresolved token is returned as given.
+   */
+  public get directory(): string {
+    const given = this.givenDirectory;
+    if (Token.isUnresolved(given)) return given;
+    const projectDir = process.cwd();
+    const absolute = path.resolve(projectDir, given);
+    const relative = path.relative(projectDir, absolute);
+    if (relative === "") return ".";
+    if (relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative)) return relative.split(path.sep).join("/");
+    if (path.isAbsolute(given)) return absolute.split(path.sep).join("/");
+    return path.posix.normalize(given).replace(/(.)\/+$/, "$1");
+  }
+
+  /** The non-secret spec the hooks receive (reads the recipient file once); `directory` is canonical. */
   public toSpec(): StoreSpec {
     if (!this.spec) {
-      this.spec = { kind: "age-file", directory: this.props.directory, recipient: this.readRecipient() };
+      this.spec = { kind: "age-file", directory: this.directory, recipient: this.readRecipient() };
     }
     return this.spec;
+  }
+
+  /** The directory as given, with `\\` read as `/` (projects move between Windows and POSIX machines). */
+  private get givenDirectory(): string {
+    return this.props.directory.replace(/\\/g, "/");
   }
 
   private readRecipient(): string {
@@ -62,7 +95,31 @@ export class SecretStore {
       throw recipientFileUnreadable(file, resolved, (e as NodeJS.ErrnoException).code ?? String(e));
     }
     const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
-    if (lines.length !== 1 || !/^age1[02-9ac-hj-np-z]{58}$/.test(lines[0])) throw recipientFileMalformed(file);
+    if (lines.length !== 1 || !lines[0].startsWith("age1")) throw recipientFileMalformed(file);
+    const problem = recipientProblem(lines[0]);
+    if (problem?.kind === "checksum") throw recipientInvalid(file, resolved, lines[0], problem.detail);
+    if (problem) {
+      throw recipientInvalid(
+        file,
+        resolved,
+        lines[0],
+        "it is not a native X25519 recipient (`age1` and 58 characters, as `age-keygen -y identity.txt` prints it); " +
+          "plugin and post-quantum recipients are not supported",
+      );
+    }
     return lines[0];
+  }
+}
+
+/** `p` with symlinks resolved in the part of it that exists (the rest appended as given). */
+function realPathAsFarAsItExists(p: string): string {
+  const missing: string[] = [];
+  for (let existing = p; ; existing = path.dirname(existing)) {
+    try {
+      return path.join(fs.realpathSync.native(existing), ...missing.reverse());
+    } catch {
+      if (existing === path.dirname(existing)) return p;
+      missing.push(path.basename(existing));
+    }
   }
 }

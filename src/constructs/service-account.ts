@@ -5,8 +5,12 @@ import { FLEXPRICE_BUILT_IN_ROLES } from "../spec";
 import type { ServiceAccountRef, ServiceAccountSpec } from "../spec";
 import { addressOf } from "./address";
 import { Api } from "./api";
-import { accountsNotCreatable, accountWithoutStore, invalidProp, missingProp, notSupportedBy } from "./errors";
+import { accountsNotCreatable, accountWithoutStore, invalidProp, missingProp, notSupportedBy, providerEngineOnly } from "./errors";
 import { Carrier, createHookResource } from "./hook-resource";
+import { Engine, engineOf } from "./engine";
+import { escapeTemplate } from "./escape";
+import { apiAttributes, ProviderResource } from "./provider-resources";
+import { RESOURCE_TYPES } from "../provider-contract";
 import { SecretStore } from "./secret-store";
 import { checkAccountName, checkDescription, checkRoles } from "./validate";
 
@@ -26,6 +30,10 @@ export interface IServiceAccount extends IConstruct {
   readonly _identity: () => string;
   /** Lets the first key's store hold the account's record when the account has no `store`. @internal */
   _offerStore(store: SecretStore): void;
+  /** The engine of an account this stack owns; undefined for a referenced account (usable by both). */
+  readonly engine?: Engine;
+  /** The account's id for a key's `service_account_id` (a token for an owned account). @internal */
+  readonly _accountId: () => string;
 }
 
 export interface ServiceAccountProps {
@@ -46,12 +54,19 @@ export interface ServiceAccountProps {
    */
   readonly roles?: string[];
   /**
-   * Where the account's non-secret record (its id) is kept for the hooks.
+   * Where the account's non-secret record (its id) is kept (hooks engine only; the provider engine keeps
+   * the id in Terraform state).
    * @default - the store of the first ApiKey created for this account
    */
   readonly store?: SecretStore;
   /**
-   * The Terraform resource that carries the hooks.
+   * How the account's life cycle is carried out: the provider plugin shipped in this package, or the
+   * fallback local-exec hooks (see `Engine`).
+   * @default "provider"
+   */
+  readonly engine?: Engine;
+  /**
+   * The Terraform resource that carries the hooks (hooks engine only).
    * @default "terraform_data"
    */
   readonly carrier?: Carrier;
@@ -87,13 +102,16 @@ class ImportedServiceAccount extends Construct implements IServiceAccount {
   public _offerStore(): void {
     // A referenced account has no record: nothing to keep.
   }
+
+  public readonly _accountId = (): string => escapeTemplate(this.serviceAccountId);
 }
 
 /**
  * A service account that the stack creates in the API on apply and deletes on destroy (after its keys
- * are revoked). Terraform state holds only its spec; the account's id is kept in the store's record.
+ * are revoked). On the provider engine Terraform state holds its id; on the hooks engine the store's
+ * record does.
  */
-export class ServiceAccount extends Construct implements IServiceAccount {
+export class ServiceAccount extends Construct implements IServiceAccount, ITerraformDependable {
   /** References an existing account that this stack does not own (it is never deleted by the stack). */
   public static fromId(scope: Construct, id: string, props: ServiceAccountFromIdProps): IServiceAccount {
     return new ImportedServiceAccount(scope, id, props);
@@ -102,6 +120,7 @@ export class ServiceAccount extends Construct implements IServiceAccount {
   public readonly api: Api;
   /** The account name. */
   public readonly accountName: string;
+  public readonly engine: Engine;
   public readonly dependable: ITerraformDependable;
   private readonly resource: TerraformResource;
   private store?: SecretStore;
@@ -129,11 +148,23 @@ export class ServiceAccount extends Construct implements IServiceAccount {
     } else if (props.roles !== undefined) {
       throw notSupportedBy(where, "roles", displayName, "Remove `roles`: keys of this API carry their own scopes, if any.");
     }
+    this.engine = engineOf(where, props.engine, props.carrier);
     this.api = props.api;
     this.accountName = props.name;
     this.store = props.store;
     const address = addressOf(this);
 
+    if (this.engine === "provider") {
+      this.dependable = this.resource = new ProviderResource(this, "resource", RESOURCE_TYPES.serviceAccount, () => ({
+        address: escapeTemplate(address),
+        api: apiAttributes(props.api),
+        token_env: props.api.tokenEnv,
+        name: escapeTemplate(props.name),
+        description: props.description !== undefined ? escapeTemplate(props.description) : undefined,
+        roles: props.roles?.map(escapeTemplate),
+      }));
+      return;
+    }
     this.dependable = this.resource = createHookResource(this, "resource", {
       carrier: props.carrier ?? "terraform_data",
       spec: (): ServiceAccountSpec => ({
@@ -158,6 +189,21 @@ export class ServiceAccount extends Construct implements IServiceAccount {
     this.node.addValidation({ validate: () => (this.store ? [] : [accountWithoutStore(this.node.path).message]) });
   }
 
+  /** The account's id in the API (a token, known after apply; provider engine). */
+  public get serviceAccountId(): string {
+    return this.providerAttribute("id");
+  }
+
+  /** When the account was created, RFC 3339 (a token, known after apply; provider engine). */
+  public get createdAt(): string {
+    return this.providerAttribute("created_at");
+  }
+
+  /** The Terraform address of the account's resource, so other resources can depend on it. */
+  public get fqn(): string {
+    return this.resource.fqn;
+  }
+
   public readonly _ref = (): ServiceAccountRef => ({
     address: addressOf(this),
     name: this.accountName,
@@ -166,8 +212,15 @@ export class ServiceAccount extends Construct implements IServiceAccount {
 
   public readonly _identity = (): string => this.resource.getStringAttribute("id");
 
+  public readonly _accountId = (): string => this.providerAttribute("id");
+
   public _offerStore(store: SecretStore): void {
     this.store ??= store;
+  }
+
+  private providerAttribute(name: string): string {
+    if (this.engine !== "provider") throw providerEngineOnly(`ServiceAccount ${this.node.path}`, name);
+    return this.resource.getStringAttribute(name);
   }
 
   private requireStore(): SecretStore {

@@ -90,3 +90,67 @@ export function checkKeyType(where: string, type: string | undefined): void {
     throw invalidProp(where, "type", type, 'must be "private_key" or "publishable_key"');
   }
 }
+
+/** The longest `tokenEnv` accepted: variable names are words; tokens are long. */
+export const MAX_TOKEN_ENV_LENGTH = 64;
+
+/** Beginnings of well-known tokens (case-sensitive), each followed by a random part. */
+const TOKEN_PREFIXES: readonly (readonly [prefix: string, kind: string])[] = [
+  ["fln_", "a Flownally key"],
+  ["sk_", "a Stripe-style secret key"],
+  ["rk_", "a Stripe-style restricted key"],
+  ["pk_", "a Stripe-style publishable key"],
+  ["whsec_", "a webhook signing secret"],
+  ["ghp_", "a GitHub token"],
+  ["gho_", "a GitHub token"],
+  ["ghu_", "a GitHub token"],
+  ["ghs_", "a GitHub token"],
+  ["ghr_", "a GitHub token"],
+  ["github_pat_", "a GitHub token"],
+  ["glpat", "a GitLab token"],
+  ["npm_", "an npm token"],
+  ["hf_", "a Hugging Face token"],
+  ["eyJ", "a JWT or base64-encoded JSON"],
+  ["AIza", "a Google API key"],
+];
+
+/**
+ * Why `name` is not a plausible environment variable name for `tokenEnv`, or `undefined` when it is.
+ * The reason never quotes the value (it may be a token). A name is refused when it
+ *
+ * - is not 1 to {@link MAX_TOKEN_ENV_LENGTH} letters, digits and `_` starting with a letter or `_`;
+ * - is an AWS access key id (`AKIA`/`ASIA` and 16 uppercase letters or digits);
+ * - starts with a well-known token prefix (`sk_`, `ghp_`, `fln_`, `eyJ`...) followed by a random-looking
+ *   part: at least 16 characters holding a digit or both cases (so `npm_config_token` is a name);
+ * - has a `_`-separated part of 16 or more characters that looks random: digits in three or more places,
+ *   or in two places between short "words" (under 4 characters on average), or so many case and digit
+ *   changes that its words average under 3 characters. Words run together (`MyFlownallyAdminToken`,
+ *   `OAUTH2CLIENTSECRET`, `X509CERTIFICATEPATH2`) are names.
+ */
+export function tokenEnvProblem(name: unknown): string | undefined {
+  if (typeof name !== "string") return `is ${name === undefined ? "missing" : `a ${typeof name}, not a string`}`;
+  if (name.length === 0) return "is empty";
+  if (name.length > MAX_TOKEN_ENV_LENGTH) return `is ${name.length} characters long, longer than a variable name (at most ${MAX_TOKEN_ENV_LENGTH})`;
+  if (/^[0-9]/.test(name)) return "starts with a digit";
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return "holds characters other than letters, digits and underscores";
+  if (/^(AKIA|ASIA)[A-Z0-9]{16}$/.test(name)) return "has the form of an AWS access key id";
+  for (const [prefix, kind] of TOKEN_PREFIXES) {
+    const rest = name.slice(prefix.length);
+    if (name.startsWith(prefix) && rest.length >= 16 && (/[0-9]/.test(rest) || (/[a-z]/.test(rest) && /[A-Z]/.test(rest)))) {
+      return `starts like ${kind} (${prefix}...)`;
+    }
+  }
+  for (const part of name.split("_")) {
+    if (part.length >= 16 && looksRandom(part)) return "has a long random-looking run of letters and digits, as tokens do";
+  }
+  return undefined;
+}
+
+/** A long run of letters and digits that is not words run together (see {@link tokenEnvProblem}). */
+function looksRandom(part: string): boolean {
+  const digitRuns = part.match(/[0-9]+/g)?.length ?? 0;
+  // Words of a camelCase or ALLCAPS name: "MyFlownallyToken" -> My, Flownally, Token; "X509CERT" -> X, 509, CERT.
+  const words = part.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+/g) ?? [];
+  const meanWord = part.length / Math.max(words.length, 1);
+  return digitRuns >= 3 || (digitRuns === 2 && meanWord < 4) || (words.length >= 6 && meanWord < 3);
+}

@@ -15,13 +15,13 @@ export interface HookContext {
   readonly token: string;
 }
 
-/** Reads `node hook.js <create|destroy> <instanceId>` and the environment Terraform passes. */
+/** Reads `node hook.cjs <create|destroy> <instanceId>` and the environment Terraform passes. */
 export function readContext(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): HookContext {
   const [phase, instanceId] = argv;
   if (phase !== "create" && phase !== "destroy") {
-    throw new HookError(`usage: hook.js <create|destroy> <instance id> (got phase ${JSON.stringify(phase)})`);
+    throw new HookError(`usage: hook.cjs <create|destroy> <instance id> (got phase ${JSON.stringify(phase)})`);
   }
-  if (!instanceId) throw new HookError("usage: hook.js <create|destroy> <instance id>: the instance id (self.id) is missing");
+  if (!instanceId) throw new HookError("usage: hook.cjs <create|destroy> <instance id>: the instance id (self.id) is missing");
   const raw = env[HOOK_ENV.spec];
   if (!raw) throw new HookError(`${HOOK_ENV.spec} is not set: the hook must be run by Terraform from a stack synthesized by cdktf-api-keys`);
   let spec: ResourceSpec;

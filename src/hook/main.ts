@@ -1,7 +1,7 @@
 /**
  * The hook program Terraform runs from each resource's local-exec provisioners:
- *   node hook.js <create|destroy> <instance id>
- * with the resource's spec in CDKTF_API_KEYS_SPEC. Bundled into one file (dist/hook.js) and shipped
+ *   node hook.cjs <create|destroy> <instance id>
+ * with the resource's spec in CDKTF_API_KEYS_SPEC. Bundled into one file (dist/hook.cjs) and shipped
  * as a stack asset. It prints progress for people and never a key value or the token.
  */
 import { redact } from "../redact";

@@ -12,11 +12,11 @@
  */
 import { promises as fsp } from "fs";
 import * as path from "path";
-import { AGE_IDENTITY_PATTERN, AGE_RECIPIENT_PATTERN } from "./age-identity";
+import { identityProblem, recipientProblem } from "./age-identity";
 import { loadAge } from "./load-age";
-import { writePrivateTempFile } from "./private-file";
+import { describeFileError, writePrivateTempFile } from "./private-file";
 import { validateSecretPath } from "./secret-path";
-import type { AccountRecord, KeyRecord, SecretPayload, SecretStoreBackend } from "./types";
+import type { AccountRecord, KeyRecord, MintIntent, SecretPayload, SecretStoreBackend } from "./types";
 
 /** How to open an {@link AgeFileStore}. */
 export interface AgeFileStoreOptions {
@@ -42,7 +42,13 @@ export interface StoredKeyRecord {
 
 /** A store failure explained in its message. Messages name paths, never a secret or a private key. */
 export class AgeFileStoreError extends Error {
-  constructor(message: string) {
+  /**
+   * @param code the errno (`EPERM`, `ENOSPC`...) when the file system refused an operation
+   */
+  constructor(
+    message: string,
+    public readonly code?: string,
+  ) {
     super(message);
     this.name = "AgeFileStoreError";
   }
@@ -51,6 +57,7 @@ export class AgeFileStoreError extends Error {
 const SECRET_SUFFIX = ".age";
 const RECORD_SUFFIX = ".json";
 const ACCOUNTS_DIR = ".accounts";
+const INTENTS_DIR = ".intents";
 
 /** A {@link SecretStoreBackend} keeping age-encrypted files under one directory. */
 export class AgeFileStore implements SecretStoreBackend {
@@ -63,17 +70,26 @@ export class AgeFileStore implements SecretStoreBackend {
     const { directory, recipient, identity } = options ?? ({} as AgeFileStoreOptions);
     if (typeof directory !== "string" || !path.isAbsolute(directory)) {
       throw new AgeFileStoreError(
-        `AgeFileStore: \`directory\` must be an absolute path (got ${JSON.stringify(directory)}). ` +
+        `AgeFileStore: \`directory\` must be an absolute path (got ${show(directory)}). ` +
           "Resolve it first, e.g. path.resolve(projectDir, \"secrets\").",
       );
     }
-    if (recipient !== undefined && !AGE_RECIPIENT_PATTERN.test(recipient)) {
+    const recipientIssue = recipient === undefined ? undefined : recipientProblem(recipient);
+    if (recipientIssue?.kind === "checksum") {
+      throw new AgeFileStoreError(`AgeFileStore: \`recipient\` ${show(recipient)} is not a valid age recipient: ${recipientIssue.detail}.`);
+    }
+    if (recipientIssue) {
       throw new AgeFileStoreError(
         `AgeFileStore: \`recipient\` must be a native X25519 age recipient, "age1" followed by 58 characters ` +
-          `(got ${JSON.stringify(recipient)}). Read it with readRecipient(file), or print it with \`age-keygen -y identity.txt\`.`,
+          `(got ${show(recipient)}). Read it with readRecipient(file), or print it with \`age-keygen -y identity.txt\`.`,
       );
     }
-    if (identity !== undefined && !AGE_IDENTITY_PATTERN.test(identity)) {
+    const identityIssue = identity === undefined ? undefined : identityProblem(identity);
+    if (identityIssue?.kind === "checksum") {
+      // Never echo the value: it is a private key with a typo.
+      throw new AgeFileStoreError(`AgeFileStore: \`identity\` is not a valid age identity: ${identityIssue.detail}. Read it with readIdentity(file).`);
+    }
+    if (identityIssue) {
       // Never echo the value: it may be a private key with a typo.
       throw new AgeFileStoreError(
         "AgeFileStore: `identity` must be a native X25519 age identity, \"AGE-SECRET-KEY-\" followed by 59 characters " +
@@ -129,7 +145,7 @@ export class AgeFileStore implements SecretStoreBackend {
             "Check the secretPath and the store directory, and that the stack holding this key was applied.",
         );
       }
-      throw new AgeFileStoreError(`cannot read ${file}: ${errorText(e)}`);
+      throw new AgeFileStoreError(`cannot read ${file}: ${describeFileError(e)}`, errorCode(e));
     }
     let text: string;
     try {
@@ -181,6 +197,30 @@ export class AgeFileStore implements SecretStoreBackend {
     await this.write(this.accountFile(record?.address), prettyJson(record));
   }
 
+  /** True when a secret file exists at `secretPath` (no identity needed). */
+  public async hasSecret(secretPath: string): Promise<boolean> {
+    const file = this.secretFile(secretPath);
+    try {
+      return (await fsp.stat(file)).isFile();
+    } catch (e) {
+      if (errorCode(e) === "ENOENT" || errorCode(e) === "ENOTDIR") return false;
+      throw new AgeFileStoreError(`cannot check ${file}: ${describeFileError(e)}`, errorCode(e));
+    }
+  }
+
+  /** The intent recorded before minting a key for `secretPath`, if an attempt left one (see {@link MintIntent}). */
+  public async readMintIntent(secretPath: string): Promise<MintIntent | undefined> {
+    return this.readRecord<MintIntent>(this.intentFile(secretPath), MINT_INTENT_FIELDS);
+  }
+
+  public async writeMintIntent(secretPath: string, intent: MintIntent): Promise<void> {
+    await this.write(this.intentFile(secretPath), prettyJson(intent));
+  }
+
+  public async deleteMintIntent(secretPath: string): Promise<void> {
+    await this.remove(this.intentFile(secretPath));
+  }
+
   /** Deletes the account record of `address`; no error when it is already gone. */
   public async deleteAccountRecord(address: string): Promise<void> {
     await this.remove(this.accountFile(address));
@@ -198,7 +238,7 @@ export class AgeFileStore implements SecretStoreBackend {
         entries = await fsp.readdir(dir, { withFileTypes: true });
       } catch (e) {
         if (errorCode(e) === "ENOENT") return; // no store yet, or a folder deleted meanwhile
-        throw new AgeFileStoreError(`cannot list ${dir}: ${errorText(e)}`);
+        throw new AgeFileStoreError(`cannot list ${dir}: ${describeFileError(e)}`, errorCode(e));
       }
       for (const entry of entries) {
         if (entry.name.startsWith(".")) continue;
@@ -231,9 +271,15 @@ export class AgeFileStore implements SecretStoreBackend {
     return this.secretBase(secretPath) + RECORD_SUFFIX;
   }
 
+  /** `.intents/<secretPath, URI-encoded>.json`: hidden, so listings of secret paths skip it. */
+  private intentFile(secretPath: string): string {
+    this.secretBase(secretPath); // validates the path
+    return path.join(this.directory, INTENTS_DIR, encodeURIComponent(secretPath) + RECORD_SUFFIX);
+  }
+
   private accountFile(address: string): string {
     if (typeof address !== "string" || address === "") {
-      throw new AgeFileStoreError(`a service account's \`address\` must be a non-empty string such as "stack/billing" (got ${JSON.stringify(address)}).`);
+      throw new AgeFileStoreError(`a service account's \`address\` must be a non-empty string such as "stack/billing" (got ${show(address)}).`);
     }
     return path.join(this.directory, ACCOUNTS_DIR, encodeURIComponent(address) + RECORD_SUFFIX);
   }
@@ -244,7 +290,7 @@ export class AgeFileStore implements SecretStoreBackend {
       text = await fsp.readFile(file, "utf8");
     } catch (e) {
       if (errorCode(e) === "ENOENT") return undefined;
-      throw new AgeFileStoreError(`cannot read ${file}: ${errorText(e)}`);
+      throw new AgeFileStoreError(`cannot read ${file}: ${describeFileError(e)}`, errorCode(e));
     }
     const record = parseJson(text);
     if (!isObjectWith(record, fields)) {
@@ -257,21 +303,27 @@ export class AgeFileStore implements SecretStoreBackend {
     try {
       await writeFileAtomic(file, data);
     } catch (e) {
-      throw new AgeFileStoreError(`cannot write ${file}: ${errorText(e)}`);
+      throw new AgeFileStoreError(`cannot write ${file}: ${describeFileError(e)}`, errorCode(e));
     }
   }
 
   private async remove(file: string): Promise<void> {
     try {
-      await fsp.rm(file, { force: true });
+      // unlink, not rm: rm retries a refused unlink as a folder removal and reports that failure instead
+      // (EPERM on an immutable file came out as "ENOTDIR: not a directory, scandir").
+      await fsp.unlink(file);
     } catch (e) {
-      throw new AgeFileStoreError(`cannot delete ${file}: ${errorText(e)}`);
+      // Already gone, or a file stands where a folder of the path would be: either way it does not exist.
+      if (errorCode(e) !== "ENOENT" && errorCode(e) !== "ENOTDIR") {
+        throw new AgeFileStoreError(`cannot delete ${file}: ${describeFileError(e)}`, errorCode(e));
+      }
     }
     await removeEmptyDirectories(this.directory, path.dirname(file));
   }
 }
 
 const KEY_RECORD_FIELDS = ["address", "instanceId", "keyId", "serviceAccountId", "name", "prefix", "createdAt"] as const;
+const MINT_INTENT_FIELDS = ["address", "serviceAccountId", "name", "startedAt"] as const;
 const ACCOUNT_RECORD_FIELDS = ["address", "instanceId", "serviceAccountId", "name", "createdAt"] as const;
 
 /** How many times a write recreates its directory when a concurrent delete removed it as empty. */
@@ -345,7 +397,15 @@ function isSecretPayload(value: unknown): value is SecretPayload {
 }
 
 function errorCode(e: unknown): string | undefined {
-  return (e as NodeJS.ErrnoException | undefined)?.code;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** A value as messages show it: JSON, cut to 80 characters with the full length when longer. */
+function show(value: unknown): string {
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+  if (text.length <= 80) return typeof value === "string" ? JSON.stringify(value) : text;
+  return `${typeof value === "string" ? JSON.stringify(text.slice(0, 80)) : text.slice(0, 80)}… (${text.length} characters)`;
 }
 
 /** An error's message (duck-typed: errors from another realm, such as a test sandbox, are not `instanceof Error`). */

@@ -5,14 +5,94 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { decodeBech32, wordsToBytes } from "./bech32";
 import { loadAge } from "./load-age";
-import { writePrivateTempFile } from "./private-file";
+import { describeFileError, writePrivateTempFile } from "./private-file";
 
-/** A native X25519 age recipient (public key): `age1` and 58 lowercase bech32 characters. */
+/**
+ * The shape of a native X25519 age recipient (public key): `age1` and 58 lowercase bech32 characters.
+ * The shape only: {@link recipientProblem} also verifies the checksum and the key length.
+ */
 export const AGE_RECIPIENT_PATTERN = /^age1[02-9ac-hj-np-z]{58}$/;
 
-/** A native X25519 age identity (private key): `AGE-SECRET-KEY-` and 58 uppercase bech32 characters. */
+/**
+ * The shape of a native X25519 age identity (private key): `AGE-SECRET-KEY-1` and 58 uppercase bech32
+ * characters. The shape only: {@link identityProblem} also verifies the checksum and the key length.
+ */
 export const AGE_IDENTITY_PATTERN = /^AGE-SECRET-KEY-[1][02-9AC-HJ-NP-Z]{58}$/;
+
+/** What is wrong with a would-be age key. `detail` is a sentence fragment that never repeats the key. */
+export interface AgeKeyProblem {
+  /**
+   * `shape`: not a native X25519 age key at all (another kind of key, or not a key). `checksum`: it looks
+   * like one, but its bech32 checksum does not match: a character was changed, added or lost.
+   */
+  readonly kind: "shape" | "checksum";
+  readonly detail: string;
+}
+
+const X25519_KEY_BYTES = 32;
+const RECIPIENT_LENGTH = "age1".length + 58;
+const IDENTITY_LENGTH = "AGE-SECRET-KEY-1".length + 58;
+
+/**
+ * Checks an age recipient (public key) completely: `age1`, bech32 characters, a matching bech32
+ * checksum, and a 32-byte X25519 key. Lowercase only, as `age-keygen -y` prints it.
+ *
+ * @returns the problem, or `undefined` when `text` is a valid native X25519 recipient
+ */
+export function recipientProblem(text: string): AgeKeyProblem | undefined {
+  return keyProblem(text, {
+    shape: /^age1[02-9ac-hj-np-z]+$/,
+    hrp: "age",
+    length: RECIPIENT_LENGTH,
+    what: "recipient",
+    expected: "`age1` and 58 characters, as `age-keygen -y` prints it",
+    fix: "copy the line again from `age-keygen -y`",
+  });
+}
+
+/**
+ * Checks an age identity (private key) completely: `AGE-SECRET-KEY-1`, bech32 characters, a matching
+ * bech32 checksum, and a 32-byte X25519 key. Uppercase only, as `age-keygen` writes it.
+ *
+ * @returns the problem (never quoting the key), or `undefined` when `text` is a valid native X25519 identity
+ */
+export function identityProblem(text: string): AgeKeyProblem | undefined {
+  return keyProblem(text, {
+    shape: /^AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]+$/,
+    hrp: "age-secret-key-",
+    length: IDENTITY_LENGTH,
+    what: "identity",
+    expected: "`AGE-SECRET-KEY-1` and 58 characters, as `age-keygen` writes it",
+    fix: "copy the AGE-SECRET-KEY-1... line again from the file `age-keygen` wrote",
+  });
+}
+
+interface KeyRules {
+  readonly shape: RegExp;
+  readonly hrp: string;
+  readonly length: number;
+  readonly what: string;
+  readonly expected: string;
+  readonly fix: string;
+}
+
+function keyProblem(text: string, rules: KeyRules): AgeKeyProblem | undefined {
+  const notNative: AgeKeyProblem = {
+    kind: "shape",
+    detail: `is not a native X25519 age ${rules.what} (expected ${rules.expected}); plugin, post-quantum and SSH keys are not supported`,
+  };
+  if (typeof text !== "string" || !rules.shape.test(text)) return notNative;
+  const decoded = decodeBech32(text);
+  if (!decoded.ok) {
+    if (decoded.problem !== "checksum") return notNative;
+    const count = text.length === rules.length ? "" : ` (it has ${text.length} characters; a ${rules.what} has ${rules.length})`;
+    return { kind: "checksum", detail: `its checksum does not match${count}: a character was changed or lost: ${rules.fix}` };
+  }
+  if (decoded.hrp !== rules.hrp || wordsToBytes(decoded.words)?.length !== X25519_KEY_BYTES) return notNative;
+  return undefined;
+}
 
 /** A key file that is missing, unreadable, malformed or in the way. The message never holds a private key. */
 export class AgeKeyFileError extends Error {
@@ -113,7 +193,7 @@ export function readRecipient(file: string): string {
         "`age1` (the output of `age-keygen -y identity.txt`); keep the identity itself private.",
     );
   }
-  return single(lines, where, "recipient", "age1...", AGE_RECIPIENT_PATTERN);
+  return single(lines, where, "recipient", "age1...", recipientProblem);
 }
 
 /**
@@ -132,7 +212,7 @@ export function readIdentity(file: string): string {
         "line starts with `AGE-SECRET-KEY-` (written by `age-keygen` or `npx cdktf-api-keys keygen`).",
     );
   }
-  return single(lines, where, "identity", "AGE-SECRET-KEY-...", AGE_IDENTITY_PATTERN);
+  return single(lines, where, "identity", "AGE-SECRET-KEY-...", identityProblem);
 }
 
 interface KeyLine {
@@ -157,17 +237,22 @@ function readKeyLines(file: string, what: string, contents: string): KeyLine[] {
     .filter((l) => l.text !== "" && !l.text.startsWith("#"));
 }
 
-/** The one key line matching `pattern`; the errors name line numbers only, never the line. */
-function single(lines: readonly KeyLine[], where: string, what: string, shape: string, pattern: RegExp): string {
+/** The one valid key line (see `check`); the errors name line numbers only, never the line. */
+function single(lines: readonly KeyLine[], where: string, what: string, shape: string, check: (text: string) => AgeKeyProblem | undefined): string {
   if (lines.length === 0) {
     throw new AgeKeyFileError(`${where} holds no ${what}: it must contain one line of the form ${shape} (comment lines start with "#"). ${KEYGEN_HINT}.`);
   }
-  const bad = lines.find((l) => !pattern.test(l.text));
-  if (bad) {
-    throw new AgeKeyFileError(
-      `${where}: line ${bad.number} is not a native X25519 age ${what} (expected ${shape}, as written by age-keygen). ` +
-        "Plugin, post-quantum and SSH keys are not supported.",
-    );
+  for (const line of lines) {
+    const problem = check(line.text);
+    if (problem?.kind === "checksum") {
+      throw new AgeKeyFileError(`${where}: line ${line.number} is not a valid age ${what}: ${problem.detail}.`);
+    }
+    if (problem) {
+      throw new AgeKeyFileError(
+        `${where}: line ${line.number} is not a native X25519 age ${what} (expected ${shape}, as written by age-keygen). ` +
+          "Plugin, post-quantum and SSH keys are not supported.",
+      );
+    }
   }
   if (lines.length > 1) {
     throw new AgeKeyFileError(`${where} holds ${lines.length} ${what} lines (lines ${lines.map((l) => l.number).join(", ")}); it must hold exactly one.`);
@@ -180,7 +265,7 @@ async function prepareTempFile(file: string, text: string): Promise<string> {
   try {
     return await writePrivateTempFile(file, text);
   } catch (e) {
-    throw new AgeKeyFileError(`cannot write ${file}: ${(e as Error).message}`);
+    throw new AgeKeyFileError(`cannot write ${file}: ${describeFileError(e)}`);
   }
 }
 
@@ -206,6 +291,6 @@ function commitTempFile(temp: string, file: string, overwrite: boolean): void {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") {
       throw new AgeKeyFileError(`${file} appeared while the keys were being written; nothing was overwritten. Check who else is creating keys there.`);
     }
-    throw new AgeKeyFileError(`cannot write ${file}: ${(e as Error).message}`);
+    throw new AgeKeyFileError(`cannot write ${file}: ${describeFileError(e)}`);
   }
 }

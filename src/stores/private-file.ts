@@ -3,6 +3,7 @@
  * to a synced temp file beside their destination first, so a destination is never seen half written.
  */
 import { randomBytes } from "crypto";
+import * as fs from "fs";
 import { promises as fsp } from "fs";
 import * as path from "path";
 
@@ -53,5 +54,51 @@ export async function writePrivateTempFile(file: string, data: string | Uint8Arr
     await handle.close().catch(() => undefined);
     await fsp.rm(temp, { force: true }).catch(() => undefined);
     throw e;
+  }
+}
+
+/** What to check, by errno, when the file system refuses an operation. */
+const HINTS: { readonly [code: string]: string } = {
+  EACCES: "check the owner and mode of the path and its folder (`ls -ld`)",
+  EPERM: "check the owner and mode of the path and its folder (`ls -ld`), and whether either is immutable or append-only (`lsattr -d`)",
+  EROFS: "the file system is mounted read-only",
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota of this user is used up",
+  EISDIR: "a folder is in the way where a file belongs",
+  EMFILE: "this process has too many open files",
+  ENFILE: "the system has too many open files",
+};
+
+/**
+ * An error of the file system as a message naming the real operation, path and errno, e.g.
+ * `unlink /s/a.age failed with EPERM (operation not permitted): ...what to check...`. When a file
+ * stands where a folder is needed (ENOTDIR, or EEXIST from mkdir), it names that file. Errors that are
+ * not system call errors (no `syscall`) are returned as their message.
+ */
+export function describeFileError(e: unknown): string {
+  const err = e as (Partial<NodeJS.ErrnoException> & { dest?: unknown }) | null | undefined;
+  const message = typeof err?.message === "string" ? err.message : String(e);
+  if (typeof err?.code !== "string" || typeof err.syscall !== "string") return message;
+  // libuv's messages read "EPERM: operation not permitted, unlink '/path'".
+  const description = message.match(/^[A-Z0-9_]+: ([^,]+)/)?.[1] ?? "see errno";
+  const target = typeof err.path === "string" ? ` ${err.path}${typeof err.dest === "string" ? ` -> ${err.dest}` : ""}` : "";
+  const text = `${err.syscall}${target} failed with ${err.code} (${description})`;
+  let hint = HINTS[err.code];
+  if (typeof err.path === "string" && (err.code === "ENOTDIR" || (err.code === "EEXIST" && err.syscall === "mkdir"))) {
+    const inTheWay = findFileInTheWay(err.code === "EEXIST" ? err.path : path.dirname(err.path));
+    hint = inTheWay !== undefined ? `${inTheWay} is a file, not a folder: move it away` : "a file is in the way where a folder belongs";
+  }
+  return hint === undefined ? text : `${text}: ${hint}`;
+}
+
+/** The nearest existing non-folder at or above `dir`, if the nearest existing thing is not a folder. */
+export function findFileInTheWay(dir: string): string | undefined {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    try {
+      return fs.statSync(d).isDirectory() ? undefined : d;
+    } catch {
+      // ENOENT or ENOTDIR: look one level up
+    }
+    if (d === path.dirname(d)) return undefined;
   }
 }

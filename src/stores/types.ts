@@ -14,6 +14,25 @@ export interface KeyRecord {
   readonly prefix: string;
   readonly createdAt: string;
   readonly expiresAt: string | null;
+  /**
+   * Provider engine: false until Terraform is seen holding the key in its state (a later plan or read),
+   * so a key whose create finished after Terraform was killed is told apart from one that state tracks.
+   * Absent on records written by the hook engine.
+   */
+  readonly confirmed?: boolean;
+}
+
+/**
+ * Written before a key is minted and removed once its value is stored (or the attempt is known to have
+ * failed cleanly). One left behind means an attempt ended in an unclear way (crash, kill, timeout, a
+ * 5xx after the server acted): the next create at the same path resolves it before minting again.
+ */
+export interface MintIntent {
+  readonly address: string;
+  readonly serviceAccountId: string;
+  readonly name: string;
+  /** RFC 3339, taken just before the create call. */
+  readonly startedAt: string;
 }
 
 /** The non-secret record of a service account created by a stack. */
@@ -46,6 +65,11 @@ export interface SecretStoreBackend {
   readKeyRecord(secretPath: string): Promise<KeyRecord | undefined>;
   writeKeyRecord(secretPath: string, record: KeyRecord): Promise<void>;
   deleteKeyRecord(secretPath: string): Promise<void>;
+  /** True when a secret is stored at `secretPath` (needs no identity). */
+  hasSecret(secretPath: string): Promise<boolean>;
+  readMintIntent(secretPath: string): Promise<MintIntent | undefined>;
+  writeMintIntent(secretPath: string, intent: MintIntent): Promise<void>;
+  deleteMintIntent(secretPath: string): Promise<void>;
   readAccountRecord(address: string): Promise<AccountRecord | undefined>;
   writeAccountRecord(record: AccountRecord): Promise<void>;
   deleteAccountRecord(address: string): Promise<void>;

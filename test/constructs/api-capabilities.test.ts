@@ -1,11 +1,11 @@
-import { Testing, TerraformStack } from "cdktf";
+import { TerraformStack } from "cdktf";
 import { Api, ApiKey, SecretStore, ServiceAccount } from "../../src";
-import { byAddress, recipientFile } from "./fixtures";
+import { providerResource, recipientFile, testApp } from "./fixtures";
 
 /** Every API difference the constructs know of: what each API cannot do is refused at synth, saying what to do instead. */
 describe("API capabilities at synth", () => {
   const setup = () => {
-    const stack = new TerraformStack(Testing.app(), "test");
+    const stack = new TerraformStack(testApp(), "test");
     const store = SecretStore.ageFile({ directory: "secrets", recipientFile: recipientFile() });
     const factory = Api.factory({ baseUrl: "https://api.factory.ai", tokenEnv: "FACTORY_TOKEN" });
     const flexprice = Api.flexprice({ baseUrl: "https://api.cloud.flexprice.io/v1", tokenEnv: "FLEXPRICE_TOKEN", environmentId: "env_123" });
@@ -24,9 +24,10 @@ describe("API capabilities at synth", () => {
       const { stack, store, factory } = setup();
       const sa = ServiceAccount.fromId(stack, "ci", { api: factory, serviceAccountId: "sa_ci" });
       new ApiKey(stack, "deploy", { serviceAccount: sa, name: "deploy", expiresInDays: 30, store, secretPath: "ci/deploy" });
-      const key = byAddress(stack, "test/deploy");
-      expect(key.input).toMatchObject({ api: { kind: "factory", baseUrl: "https://api.factory.ai", tokenEnv: "FACTORY_TOKEN" }, serviceAccount: { id: "sa_ci" }, expiresInDays: 30 });
-      expect(key.input.type).toBeUndefined();
+      const key = providerResource(stack, "test/deploy");
+      expect(key).toMatchObject({ api: { kind: "factory", base_url: "https://api.factory.ai" }, token_env: "FACTORY_TOKEN", service_account_id: "sa_ci", expires_in_days: 30 });
+      expect(key.type).toBeUndefined();
+      expect(key.scopes).toBeUndefined();
     });
 
     test.each([
@@ -46,12 +47,10 @@ describe("API capabilities at synth", () => {
       new ApiKey(stack, "server", { serviceAccount: sa, name: "server", store, secretPath: "ingest/server" });
       new ApiKey(stack, "browser", { serviceAccount: sa, name: "browser", type: "publishable_key", store, secretPath: "ingest/browser" });
 
-      const account = byAddress(stack, "test/ingest");
-      expect(account.input).toMatchObject({ api: { kind: "flexprice", environmentId: "env_123" }, name: "Event ingestion", roles: ["event_ingestor"] });
-      expect(account.triggers_replace).toMatchObject({ roles: "event_ingestor" });
-      expect(byAddress(stack, "test/server").input.type).toBe("private_key");
-      expect(byAddress(stack, "test/browser").input.type).toBe("publishable_key");
-      expect(byAddress(stack, "test/browser").triggers_replace.type).toBe("publishable_key");
+      const account = providerResource(stack, "test/ingest");
+      expect(account).toMatchObject({ api: { kind: "flexprice", environment_id: "env_123" }, name: "Event ingestion", roles: ["event_ingestor"] });
+      expect(providerResource(stack, "test/server").type).toBe("private_key");
+      expect(providerResource(stack, "test/browser").type).toBe("publishable_key");
     });
 
     test("an unknown role is accepted with a warning naming the built-in roles", () => {
@@ -59,7 +58,7 @@ describe("API capabilities at synth", () => {
       const sa = new ServiceAccount(stack, "sa", { api: flexprice, name: "custom", roles: ["event_ingestor", "billing_admin"], store });
       const warnings = sa.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
       expect(warnings).toEqual([expect.stringMatching(/"billing_admin" is not a built-in Flexprice role \(super_admin, all_reader, all_writer, event_ingestor, event_reader\)/)]);
-      expect(byAddress(stack, "test/sa").input.roles).toEqual(["event_ingestor", "billing_admin"]);
+      expect(providerResource(stack, "test/sa").roles).toEqual(["event_ingestor", "billing_admin"]);
     });
 
     test.each([

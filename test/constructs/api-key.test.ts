@@ -1,15 +1,14 @@
-import * as os from "os";
 import * as fs from "fs";
 import * as path from "path";
 import { App, S3Backend, Testing, TerraformStack } from "cdktf";
 import { Api, ApiKey, SecretStore, ServiceAccount } from "../../src";
-import { byAddress, fixture, RECIPIENT, recipientFile, resources } from "./fixtures";
+import { byAddress, fixture, RECIPIENT, recipientFile, resources, tempDir } from "./fixtures";
 
 describe("ApiKey", () => {
   test("synthesizes a terraform_data whose input is the readable spec and whose triggers_replace is its identity", () => {
     // GIVEN
     const { stack, api, store } = fixture();
-    const billing = new ServiceAccount(stack, "billing", { api, name: "billing-sync" });
+    const billing = new ServiceAccount(stack, "billing", { engine: "hooks", api, name: "billing-sync" });
     // WHEN
     new ApiKey(stack, "billing-prod", {
       serviceAccount: billing,
@@ -43,7 +42,7 @@ describe("ApiKey", () => {
 
   test("runs the bundled hook through interpreter, with no shell, at create and at destroy", () => {
     const { stack, api, store } = fixture();
-    const sa = new ServiceAccount(stack, "sa", { api, name: "sa" });
+    const sa = new ServiceAccount(stack, "sa", { engine: "hooks", api, name: "sa" });
     new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store, secretPath: "k" });
 
     const { provisioner } = byAddress(stack, "test/key");
@@ -53,7 +52,7 @@ describe("ApiKey", () => {
     expect(create.when).toBeUndefined();
     expect(destroy.when).toBe("destroy");
     for (const [hook, phase] of [[create, "create"], [destroy, "destroy"]]) {
-      expect(hook.interpreter).toEqual(["node", expect.stringMatching(/^assets\/cdktf-api-keys-hook\/[0-9A-F]+\/hook\.js$/), phase]);
+      expect(hook.interpreter).toEqual(["node", expect.stringMatching(/^assets\/cdktf-api-keys-hook\/[0-9A-F]+\/hook\.cjs$/), phase]);
       expect(hook.command).toBe("${self.id}");
       expect(hook.environment.CDKTF_API_KEYS_SPEC).toBe("${jsonencode(self.input)}");
       expect(hook.environment.CDKTF_API_KEYS_PROJECT_FROM_STACK).not.toMatch(/^\//);
@@ -63,7 +62,7 @@ describe("ApiKey", () => {
   test("a referenced account is addressed by id and needs no dependency", () => {
     const { stack, api, store } = fixture();
     const existing = ServiceAccount.fromId(stack, "existing", { api, serviceAccountId: "sa_123" });
-    new ApiKey(stack, "key", { serviceAccount: existing, name: "k", store, secretPath: "k" });
+    new ApiKey(stack, "key", { serviceAccount: existing, name: "k", store, secretPath: "k", engine: "hooks" });
 
     const key = byAddress(stack, "test/key");
     expect(key.input.serviceAccount).toEqual({ id: "sa_123" });
@@ -76,7 +75,7 @@ describe("ApiKey", () => {
     const { stack, api, store } = fixture();
     process.env.FLOWNALLY_TOKEN = "tok_must_not_appear_anywhere";
     try {
-      const sa = new ServiceAccount(stack, "sa", { api, name: "sa" });
+      const sa = new ServiceAccount(stack, "sa", { engine: "hooks", api, name: "sa" });
       new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store, secretPath: "k" });
       const json = Testing.synth(stack);
       expect(json).toContain("FLOWNALLY_TOKEN");
@@ -88,7 +87,7 @@ describe("ApiKey", () => {
 
   test("the synthesized stack directory holds the hook bundle and no absolute path of this machine", () => {
     // GIVEN a project directory synthesized the way `cdktf synth` does: from the project, into ./cdktf.out
-    const project = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-api-keys-project-"));
+    const project = tempDir("project");
     fs.writeFileSync(path.join(project, "recipient.txt"), RECIPIENT);
     const previous = process.cwd();
     process.chdir(project);
@@ -97,7 +96,7 @@ describe("ApiKey", () => {
       const stack = new TerraformStack(app, "portable");
       const api = Api.flownally({ baseUrl: "https://api.flownally.example", tokenEnv: "FLOWNALLY_TOKEN" });
       const store = SecretStore.ageFile({ directory: "secrets", recipientFile: "recipient.txt" });
-      const sa = new ServiceAccount(stack, "sa", { api, name: "sa" });
+      const sa = new ServiceAccount(stack, "sa", { engine: "hooks", api, name: "sa" });
       new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store, secretPath: "k" });
       // WHEN
       app.synth();
@@ -107,8 +106,8 @@ describe("ApiKey", () => {
     // THEN
     const stackDir = path.join(project, "cdktf.out/stacks/portable");
     const files = walk(stackDir);
-    const bundle = files.find((f) => /assets\/cdktf-api-keys-hook\/[0-9A-F]+\/hook\.js$/.test(f));
-    expect(bundle && fs.readFileSync(bundle, "utf8")).toBe(fs.readFileSync(path.resolve(__dirname, "../../dist/hook.js"), "utf8"));
+    const bundle = files.find((f) => /assets\/cdktf-api-keys-hook\/[0-9A-F]+\/hook\.cjs$/.test(f));
+    expect(bundle && fs.readFileSync(bundle, "utf8")).toBe(fs.readFileSync(path.resolve(__dirname, "../../dist/hook.cjs"), "utf8"));
     for (const file of walk(path.join(project, "cdktf.out"))) {
       const text = fs.readFileSync(file, "latin1");
       for (const p of [project, previous, path.resolve(__dirname, "../..")]) expect(text).not.toContain(p);
@@ -121,7 +120,7 @@ describe("ApiKey", () => {
 
   test("a backend the user configures, even after the keys, is kept", () => {
     const { stack, api, store } = fixture();
-    const sa = new ServiceAccount(stack, "sa", { api, name: "sa" });
+    const sa = new ServiceAccount(stack, "sa", { engine: "hooks", api, name: "sa" });
     new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store, secretPath: "k" });
     new S3Backend(stack, { bucket: "tf-state", key: "keys.tfstate", region: "eu-west-1" });
     const json = JSON.parse(Testing.synth(stack));
@@ -130,8 +129,8 @@ describe("ApiKey", () => {
 
   test('carrier "null_resource" uses the null provider with the spec in triggers', () => {
     const { stack, api, store } = fixture();
-    const sa = new ServiceAccount(stack, "sa", { api, name: "sa", carrier: "null_resource" });
-    new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store, secretPath: "k", carrier: "null_resource" });
+    const sa = new ServiceAccount(stack, "sa", { engine: "hooks", api, name: "sa", carrier: "null_resource" });
+    new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store, secretPath: "k", engine: "hooks", carrier: "null_resource" });
 
     const json = JSON.parse(Testing.synth(stack));
     expect(json.provider.null).toBeDefined();
@@ -148,7 +147,7 @@ describe("ApiKey", () => {
   describe("validation", () => {
     const make = (overrides: Record<string, unknown>) => {
       const { stack, api, store } = fixture();
-      const sa = new ServiceAccount(stack, "sa", { api, name: "sa" });
+      const sa = new ServiceAccount(stack, "sa", { engine: "hooks", api, name: "sa" });
       return () => new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store, secretPath: "a/b", ...overrides } as any);
     };
 
@@ -176,7 +175,7 @@ describe("ApiKey", () => {
 
     test("two keys with the same store and secretPath in one stack are refused, naming both", () => {
       const { stack, api, store } = fixture();
-      const sa = new ServiceAccount(stack, "sa", { api, name: "sa" });
+      const sa = new ServiceAccount(stack, "sa", { engine: "hooks", api, name: "sa" });
       new ApiKey(stack, "first", { serviceAccount: sa, name: "a", store, secretPath: "shared/path" });
       const sameDir = SecretStore.ageFile({ directory: "./secrets", recipientFile: recipientFile() });
       expect(() => new ApiKey(stack, "second", { serviceAccount: sa, name: "b", store: sameDir, secretPath: "shared/path" })).toThrow(
@@ -186,7 +185,7 @@ describe("ApiKey", () => {
 
     test("the same secretPath in another store or another stack is fine", () => {
       const { app, stack, api, store } = fixture();
-      const sa = new ServiceAccount(stack, "sa", { api, name: "sa" });
+      const sa = new ServiceAccount(stack, "sa", { engine: "hooks", api, name: "sa" });
       new ApiKey(stack, "first", { serviceAccount: sa, name: "a", store, secretPath: "p" });
       const other = SecretStore.ageFile({ directory: "other-secrets", recipientFile: recipientFile() });
       expect(() => new ApiKey(stack, "second", { serviceAccount: sa, name: "b", store: other, secretPath: "p" })).not.toThrow();
@@ -197,7 +196,7 @@ describe("ApiKey", () => {
 
     test("a key whose account belongs to another api is refused", () => {
       const { stack, api, store } = fixture();
-      const sa = new ServiceAccount(stack, "sa", { api, name: "sa" });
+      const sa = new ServiceAccount(stack, "sa", { engine: "hooks", api, name: "sa" });
       const otherApi = Api.flownally({ baseUrl: "https://eu.flownally.example", tokenEnv: "FLOWNALLY_EU_TOKEN" });
       expect(() => new ApiKey(stack, "key", { serviceAccount: sa, api: otherApi, name: "k", store, secretPath: "k" })).toThrow(
         /ApiKey test\/key: `api` differs from the api of its `serviceAccount` \(test\/sa\)/,

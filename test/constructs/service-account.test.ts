@@ -1,11 +1,11 @@
 import { Testing } from "cdktf";
 import { ApiKey, ServiceAccount, SecretStore } from "../../src";
-import { byAddress, fixture, RECIPIENT, recipientFile } from "./fixtures";
+import { byAddress, providerResource, fixture, RECIPIENT, recipientFile } from "./fixtures";
 
 describe("ServiceAccount", () => {
   test("synthesizes its spec as input and name, api and store as triggers_replace", () => {
     const { stack, api, store } = fixture();
-    new ServiceAccount(stack, "billing", { api, name: "billing-sync", description: "Nightly export", store });
+    new ServiceAccount(stack, "billing", { engine: "hooks", api, name: "billing-sync", description: "Nightly export", store });
 
     const sa = byAddress(stack, "test/billing");
     expect(sa.input).toEqual({
@@ -26,7 +26,7 @@ describe("ServiceAccount", () => {
 
   test("keeps its record in the store of its first key when it has no store of its own", () => {
     const { stack, api, store } = fixture();
-    const sa = new ServiceAccount(stack, "sa", { api, name: "sa" });
+    const sa = new ServiceAccount(stack, "sa", { engine: "hooks", api, name: "sa" });
     new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store, secretPath: "k" });
     const other = SecretStore.ageFile({ directory: "elsewhere", recipientFile: recipientFile() });
     new ApiKey(stack, "key2", { serviceAccount: sa, name: "k2", store: other, secretPath: "k2" });
@@ -36,7 +36,7 @@ describe("ServiceAccount", () => {
 
   test("an account with neither a store nor keys fails synth, saying what to set", () => {
     const { stack, api } = fixture();
-    new ServiceAccount(stack, "lonely", { api, name: "lonely" });
+    new ServiceAccount(stack, "lonely", { engine: "hooks", api, name: "lonely" });
     expect(() => Testing.synth(stack, true)).toThrow(/ServiceAccount test\/lonely: nowhere to keep the account's record. Set `store`/);
   });
 
@@ -45,7 +45,7 @@ describe("ServiceAccount", () => {
     const { Construct } = require("constructs");
     const team = new Construct(stack, "team-a");
     new ServiceAccount(team, "sa", { api, name: "sa", store });
-    expect(byAddress(stack, "test/team-a/sa").input.name).toBe("sa");
+    expect(providerResource(stack, "test/team-a/sa").name).toBe("sa");
   });
 
   describe("validation", () => {
@@ -59,13 +59,13 @@ describe("ServiceAccount", () => {
       [{ api: undefined }, /ServiceAccount test\/sa: `api` is required/],
     ])("%j is refused", (overrides, message) => {
       const { stack, api, store } = fixture();
-      expect(() => new ServiceAccount(stack, "sa", { api, name: "sa", store, ...overrides } as any)).toThrow(message);
+      expect(() => new ServiceAccount(stack, "sa", { engine: "hooks", api, name: "sa", store, ...overrides } as any)).toThrow(message);
     });
 
     test("names at the limits are accepted", () => {
       const { stack, api, store } = fixture();
-      expect(() => new ServiceAccount(stack, "a", { api, name: "a".repeat(64), store })).not.toThrow();
-      expect(() => new ServiceAccount(stack, "b", { api, name: "0.a_b-c", description: "d".repeat(256), store })).not.toThrow();
+      expect(() => new ServiceAccount(stack, "a", { engine: "hooks", api, name: "a".repeat(64), store })).not.toThrow();
+      expect(() => new ServiceAccount(stack, "b", { engine: "hooks", api, name: "0.a_b-c", description: "d".repeat(256), store })).not.toThrow();
     });
 
     test("fromId needs an id", () => {

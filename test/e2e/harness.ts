@@ -1,4 +1,4 @@
-import { spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -48,8 +48,9 @@ export class Project {
     return `${this.kind.toUpperCase()}_TOKEN`;
   }
 
-  public api(): Api {
-    return Api[this.kind]({ baseUrl: this.emulator.url, tokenEnv: this.tokenEnv });
+  /** The emulator's API, or the same API reached through `baseUrl` (a fault proxy in front of it). */
+  public api(baseUrl: string = this.emulator.url): Api {
+    return Api[this.kind]({ baseUrl, tokenEnv: this.tokenEnv });
   }
 
   /** Ids of the service accounts the emulator started with (Factory's are made in its web app). */
@@ -72,8 +73,11 @@ export class Project {
     } finally {
       process.chdir(previous);
     }
-    return path.join(this.dir, "cdktf.out", "stacks", stackName);
+    this.lastStackDir = path.join(this.dir, "cdktf.out", "stacks", stackName);
+    return this.lastStackDir;
   }
+
+  private lastStackDir?: string;
 
   /** Environment for terraform and the hooks: the token variable, and no user CLI config. */
   public env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -88,7 +92,7 @@ export class Project {
   }
 
   public async terraform(cwd: string, args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
-    return this.run("terraform", [...args.slice(0, 1), "-no-color", ...args.slice(1)], cwd, this.env(extraEnv));
+    return this.run("terraform", withNoColor(args), cwd, this.env(extraEnv));
   }
 
   /** terraform init + apply, failing the test with terraform's output when either fails. */
@@ -107,13 +111,22 @@ export class Project {
     return result;
   }
 
+  /** Starts terraform without waiting, for tests that interrupt or kill it. */
+  public startTerraform(cwd: string, args: string[], extraEnv: Record<string, string> = {}): { child: ChildProcess; done: Promise<RunResult> } {
+    const child = spawn("terraform", withNoColor(args), { cwd, env: this.env(extraEnv), stdio: ["ignore", "pipe", "pipe"] });
+    return { child, done: this.collect(child) };
+  }
+
   public run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<RunResult> {
+    return this.collect(spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] }));
+  }
+
+  private collect(child: ChildProcess): Promise<RunResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
+      child.stdout!.on("data", (d) => (stdout += d));
+      child.stderr!.on("data", (d) => (stderr += d));
       child.on("error", reject);
       child.on("close", (code) => {
         this.transcript.push(stdout, stderr);
@@ -122,17 +135,57 @@ export class Project {
     });
   }
 
-  /** Every file below `dir`, recursively. */
+  /** The Terraform address (`type.name`) of the resource that construct `constructId` synthesized in the stack at `stackDir`. */
+  public async terraformAddress(constructId: string, stackDir?: string): Promise<string | undefined> {
+    const dir = stackDir ?? this.lastStackDir;
+    const config = JSON.parse(fs.readFileSync(path.join(dir!, "cdk.tf.json"), "utf8")) as { resource?: Record<string, Record<string, { "//"?: { metadata?: { path?: string } } }>> };
+    for (const [type, resources] of Object.entries(config.resource ?? {})) {
+      for (const [name, body] of Object.entries(resources)) {
+        if (body["//"]?.metadata?.path?.endsWith(`/${constructId}/resource`)) return `${type}.${name}`;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The secret canary: none of `values` (key values) nor the admin token occurs in the state, the
+   * synthesized output or anything terraform printed.
+   */
+  public expectNoSecretsOutsideStore(stackDir: string, values: readonly string[]): void {
+    const places: [string, string][] = [
+      ...Project.files(stackDir)
+        .filter((f) => !f.includes(`${path.sep}terraform.d${path.sep}`) && !f.includes(`${path.sep}.terraform${path.sep}`))
+        .map((f): [string, string] => [f, fs.readFileSync(f, "latin1")]),
+      ...Project.files(path.join(this.dir, "cdktf.out")).filter((f) => !f.includes(`${path.sep}terraform.d${path.sep}`)).map((f): [string, string] => [f, fs.readFileSync(f, "latin1")]),
+      ...this.transcript.map((t, i): [string, string] => [`terraform output #${i}`, t]),
+    ];
+    if (values.length === 0) throw new Error("the canary needs at least one minted value to look for");
+    for (const value of [...values, this.emulator.adminToken]) {
+      for (const [where, text] of places) {
+        if (text.includes(value)) throw new Error(`a secret occurs in ${where}`);
+      }
+    }
+  }
+
+  /** Every regular file below `dir`, recursively (symbolic links, like terraform's provider cache links, are not followed). */
   public static files(dir: string): string[] {
     if (!fs.existsSync(dir)) return [];
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
       const p = path.join(dir, e.name);
+      if (e.isSymbolicLink()) return [];
       return e.isDirectory() ? Project.files(p) : [p];
     });
   }
+
 
   public async close(): Promise<void> {
     await this.emulator.close();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** `-no-color` goes after the (sub)command: `apply -no-color ...`, `state list -no-color ...`. */
+function withNoColor(args: readonly string[]): string[] {
+  const at = args[0] === "state" ? 2 : 1;
+  return [...args.slice(0, at), "-no-color", ...args.slice(at)];
 }

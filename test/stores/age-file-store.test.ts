@@ -1,4 +1,6 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { AgeFileStore, AgeFileStoreError } from "../../src/stores/age-file-store";
 import { generateIdentityFiles, readIdentity, readRecipient } from "../../src/stores/age-identity";
@@ -27,6 +29,12 @@ afterEach(() => {
 /** A store in a fresh temp dir (not created yet: the first write creates it), able to read and write. */
 function newStore(pair: KeyPair = keys): AgeFileStore {
   return new AgeFileStore({ directory: path.join(makeTempDir(), "secrets"), recipient: pair.recipient, identity: pair.identity });
+}
+
+/** `key` with the character at `i` replaced by another one of the bech32 alphabet, in the key's case. */
+function changeOne(key: string, i: number): string {
+  const other = key[i].toLowerCase() === "q" ? "p" : "q";
+  return key.slice(0, i) + (key === key.toUpperCase() ? other.toUpperCase() : other) + key.slice(i + 1);
 }
 
 /** The error a promise rejects with (fails the test when it resolves). */
@@ -170,6 +178,23 @@ describe("secrets", () => {
     expect(fs.existsSync(`${outside}.age`)).toBe(false);
   });
 
+  test("the constructor verifies the checksums of the recipient and the identity, never echoing an identity", () => {
+    const recipientTypo = changeOne(keys.recipient, 30);
+    expect(() => new AgeFileStore({ directory: "/s", recipient: recipientTypo })).toThrow(
+      `AgeFileStore: \`recipient\` "${recipientTypo}" is not a valid age recipient: its checksum does not match: a character was ` +
+        "changed or lost: copy the line again from `age-keygen -y`.",
+    );
+    const identityTypo = changeOne(keys.identity, 40);
+    expect(() => new AgeFileStore({ directory: "/s", identity: identityTypo })).toThrow(
+      /^AgeFileStore: `identity` is not a valid age identity: its checksum does not match: a character was changed or lost/,
+    );
+    expect(() => new AgeFileStore({ directory: "/s", identity: identityTypo })).not.toThrow(identityTypo.slice(16, 40));
+  });
+
+  test("the constructor cuts a long value it shows", () => {
+    expect(() => new AgeFileStore({ directory: "x".repeat(5000) })).toThrow(`(got "${"x".repeat(80)}"… (5000 characters)).`);
+  });
+
   test("the constructor checks the directory, recipient and identity, never echoing an identity", async () => {
     expect(() => new AgeFileStore({ directory: "secrets" })).toThrow(/`directory` must be an absolute path \(got "secrets"\)/);
     expect(() => new AgeFileStore({ directory: "/s", recipient: "age1nope" })).toThrow(/`recipient` must be a native X25519 age recipient.*\(got "age1nope"\)/);
@@ -249,12 +274,12 @@ describe("atomic writes", () => {
   });
 
   test("a failing encryption writes nothing, and names the recipient but no payload value", async () => {
-    // A recipient of the right shape whose bech32 checksum is wrong: age refuses it when encrypting.
-    const last = keys.recipient.slice(-1);
-    const broken = keys.recipient.slice(0, -1) + (last === "q" ? "p" : "q");
-    const store = new AgeFileStore({ directory: path.join(makeTempDir(), "s"), recipient: broken });
+    // age itself is made to fail here: the constructor now refuses every recipient age would refuse.
+    const { Encrypter } = await import("age-encryption");
+    jest.spyOn(Encrypter.prototype, "encrypt").mockRejectedValue(new Error("no randomness"));
+    const store = new AgeFileStore({ directory: path.join(makeTempDir(), "s"), recipient: keys.recipient });
     const error = await rejection(store.writeSecret("k", samplePayload()));
-    expect(error.message).toMatch(new RegExp(`^cannot encrypt the secret for secretPath "k" to recipient ${broken}: `));
+    expect(error.message).toBe(`cannot encrypt the secret for secretPath "k" to recipient ${keys.recipient}: no randomness`);
     expect(error.message).not.toContain(samplePayload().value);
     expect(fs.existsSync(store.directory)).toBe(false);
   });
@@ -393,5 +418,120 @@ describe("records", () => {
       ["a/b/c", "abc"],
       ["z", "z"],
     ]);
+  });
+});
+
+/**
+ * Makes a file or folder unchangeable for this process and returns the undo: `chattr +i` when running as
+ * root (root ignores permission bits), read-only permission bits otherwise. Undefined when neither works
+ * here (then the tests that need it are skipped, visibly).
+ */
+const lock: ((p: string) => () => void) | undefined = (() => {
+  const chattr = (p: string): (() => void) => {
+    const set = spawnSync("chattr", ["+i", p], { encoding: "utf8" });
+    if (set.status !== 0) throw new Error(`chattr +i ${p} failed: ${set.stderr || set.error}`);
+    return () => void spawnSync("chattr", ["-i", p]);
+  };
+  const chmod = (p: string): (() => void) => {
+    const mode = fs.statSync(p).mode & 0o777;
+    fs.chmodSync(p, fs.statSync(p).isDirectory() ? 0o500 : 0o400);
+    fs.chmodSync(path.dirname(p), fs.statSync(path.dirname(p)).mode & 0o555); // unlink needs the parent's write bit
+    return () => {
+      fs.chmodSync(path.dirname(p), 0o700);
+      fs.chmodSync(p, mode);
+    };
+  };
+  const candidate = process.getuid?.() === 0 ? chattr : chmod;
+  const probeDir = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-api-keys-lock-probe-"));
+  const probe = path.join(probeDir, "f");
+  fs.writeFileSync(probe, "");
+  try {
+    const unlock = candidate(probe);
+    let locked = false;
+    try {
+      fs.unlinkSync(probe);
+    } catch {
+      locked = true;
+    }
+    unlock();
+    return locked ? candidate : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    fs.rmSync(probeDir, { recursive: true, force: true });
+  }
+})();
+
+const testWhenLockable = lock ? test : test.skip;
+
+describe("file system failures name the real operation, path and errno", () => {
+  test("a file where the store directory belongs (EEXIST from mkdir)", async () => {
+    const store = newStore();
+    fs.writeFileSync(store.directory, "not a folder");
+    const error = await rejection(store.writeSecret("k", samplePayload()));
+    expect(error.message).toBe(
+      `cannot write ${store.directory}/k.age: mkdir ${store.directory} failed with EEXIST (file already exists): ` +
+        `${store.directory} is a file, not a folder: move it away`,
+    );
+    expect(error).toMatchObject({ name: "AgeFileStoreError", code: "EEXIST" });
+  });
+
+  test("a file where a folder of the secretPath belongs (ENOTDIR)", async () => {
+    const store = newStore();
+    await store.writeKeyRecord("team", sampleKeyRecord());
+    fs.renameSync(path.join(store.directory, "team.json"), path.join(store.directory, "team"));
+    const error = await rejection(store.writeSecret("team/svc/key", samplePayload()));
+    expect(error.message).toBe(
+      `cannot write ${store.directory}/team/svc/key.age: mkdir ${store.directory}/team/svc failed with ENOTDIR (not a directory): ` +
+        `${store.directory}/team is a file, not a folder: move it away`,
+    );
+    // Nothing can exist below a file, so deleting there is not an error.
+    await store.deleteSecret("team/svc/key");
+    await store.deleteKeyRecord("team/svc/key");
+  });
+
+  test("a folder where the secret file belongs (EISDIR from rename)", async () => {
+    const store = newStore();
+    fs.mkdirSync(path.join(store.directory, "k.age"), { recursive: true });
+    fs.writeFileSync(path.join(store.directory, "k.age", "inner"), "");
+    const error = await rejection(store.writeSecret("k", samplePayload()));
+    expect(error.message).toMatch(
+      new RegExp(`^cannot write ${store.directory}/k\\.age: rename ${store.directory}/\\.k\\.age\\.[0-9]+\\.[0-9a-f]+\\.tmp -> ${store.directory}/k\\.age failed with EISDIR \\(.+\\): a folder is in the way where a file belongs$`),
+    );
+  });
+
+  testWhenLockable("a secret that may not be deleted says so (EPERM or EACCES from unlink), not ENOTDIR from scandir", async () => {
+    // GIVEN a secret this process may not delete
+    const store = newStore();
+    await store.writeSecret("k", samplePayload());
+    const file = path.join(store.directory, "k.age");
+    const unlock = lock!(file);
+    try {
+      // WHEN
+      const error = await rejection(store.deleteSecret("k"));
+
+      // THEN
+      expect(error.message).toMatch(new RegExp(`^cannot delete ${file}: unlink ${file} failed with (EPERM \\(operation not permitted\\)|EACCES \\(permission denied\\)): `));
+      expect(error.message).not.toMatch(/scandir|ENOTDIR/);
+      expect((error as AgeFileStoreError).code).toMatch(/^(EPERM|EACCES)$/);
+      expect(fs.existsSync(file)).toBe(true);
+    } finally {
+      unlock();
+    }
+  });
+
+  testWhenLockable("a folder that may not be written says so (EPERM or EACCES from open), naming the temp file", async () => {
+    const store = newStore();
+    await store.writeKeyRecord("k", sampleKeyRecord());
+    const unlock = lock!(store.directory);
+    try {
+      const error = await rejection(store.writeKeyRecord("other", sampleKeyRecord()));
+      expect(error.message).toMatch(
+        new RegExp(`^cannot write ${store.directory}/other\\.json: open ${store.directory}/\\.other\\.json\\.[0-9]+\\.[0-9a-f]+\\.tmp failed with (EPERM|EACCES) `),
+      );
+    } finally {
+      unlock();
+    }
+    expect(listTree(store.directory)).toEqual(["k.json"]);
   });
 });

@@ -148,6 +148,23 @@ describe("readRecipient", () => {
     expect(() => readRecipient(file)).toThrow(file);
   });
 
+  test("a recipient with one character changed: its checksum does not match, says how to fix it", async () => {
+    // GIVEN a real recipient with one character changed
+    const dir = makeTempDir();
+    const recipient = await generateIdentityFiles(path.join(dir, "identity.txt"), path.join(dir, "recipient.txt"));
+    const typo = recipient.slice(0, 30) + (recipient[30] === "q" ? "p" : "q") + recipient.slice(31);
+    const file = path.join(dir, "typo.txt");
+    fs.writeFileSync(file, `# the team's key
+${typo}
+`);
+
+    // WHEN / THEN
+    expect(() => readRecipient(file)).toThrow(
+      `the recipient file ${file} (${file}): line 2 is not a valid age recipient: its checksum does not match: a character was ` +
+        "changed or lost: copy the line again from `age-keygen -y`.",
+    );
+  });
+
   test("two recipients: says it must hold exactly one", async () => {
     const file = path.join(makeTempDir(), "recipient.txt");
     fs.writeFileSync(file, `${(await newKeyPair()).recipient}\n${(await newKeyPair()).recipient}\n`);
@@ -186,6 +203,23 @@ describe("readIdentity", () => {
     const file = path.join(makeTempDir(), "recipient.txt");
     fs.writeFileSync(file, `${(await newKeyPair()).recipient}\n`);
     expect(() => readIdentity(file)).toThrow(/holds a recipient \(public key\), not an identity\. Reading secrets needs the private key file/);
+  });
+
+  test("an identity with one character changed: its checksum does not match, never echoed", async () => {
+    const { identity } = await newKeyPair();
+    const typo = identity.slice(0, 40) + (identity[40] === "Q" ? "P" : "Q") + identity.slice(41);
+    const file = path.join(makeTempDir(), "identity.txt");
+    fs.writeFileSync(file, `# created: now
+${typo}
+`);
+    let message = "";
+    try {
+      readIdentity(file);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/line 2 is not a valid age identity: its checksum does not match: a character was changed or lost: copy the AGE-SECRET-KEY-1\.\.\. line again/);
+    expect(message).not.toContain(typo.slice(16, 40));
   });
 
   test("a malformed identity: names the line, never echoes it", async () => {

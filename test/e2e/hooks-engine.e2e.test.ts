@@ -6,17 +6,20 @@ import { Project } from "./harness";
 /** Terraform wraps long error lines: compare with whitespace collapsed. */
 const flat = (text: string) => text.replace(/\s+/g, " ");
 
-/** What a failed apply leaves behind: nothing the user has to clean up by hand. */
-describe("end to end with terraform: failures", () => {
+/**
+ * The fallback hooks engine (`engine: "hooks"`): local-exec provisioners on terraform_data. What a failed
+ * apply leaves behind there: nothing the user has to clean up by hand.
+ */
+describe("end to end with terraform: the hooks engine", () => {
   let project: Project;
   beforeAll(async () => {
-    project = await Project.create("failures");
+    project = await Project.create("hooks");
   });
   afterAll(async () => project?.close());
 
   test("a missing token variable fails the apply naming the variable, and creates nothing", async () => {
     const stackDir = project.synth("notoken", (stack) => {
-      const sa = new ServiceAccount(stack, "sa", { api: project.api(), name: "no-token" });
+      const sa = new ServiceAccount(stack, "sa", { api: project.api(), name: "no-token", engine: "hooks" });
       new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store: project.store(), secretPath: "no-token" });
     });
     await project.ok(project.terraform(stackDir, ["init", "-input=false"]));
@@ -32,7 +35,7 @@ describe("end to end with terraform: failures", () => {
     fs.mkdirSync(obstacle, { recursive: true });
     fs.writeFileSync(path.join(obstacle, "in-the-way"), "");
     const stackDir = project.synth("blocked", (stack) => {
-      const sa = new ServiceAccount(stack, "sa", { api: project.api(), name: "blocked-owner" });
+      const sa = new ServiceAccount(stack, "sa", { api: project.api(), name: "blocked-owner", engine: "hooks" });
       new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store: project.store(), secretPath: "blocked/key" });
     });
     await project.ok(project.terraform(stackDir, ["init", "-input=false"]));
@@ -55,7 +58,7 @@ describe("end to end with terraform: failures", () => {
 
   test("destroy is idempotent: a destroy retried after the key was revoked elsewhere still succeeds", async () => {
     const stackDir = project.synth("retry", (stack) => {
-      const sa = new ServiceAccount(stack, "sa", { api: project.api(), name: "retry-owner" });
+      const sa = new ServiceAccount(stack, "sa", { api: project.api(), name: "retry-owner", engine: "hooks" });
       new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store: project.store(), secretPath: "retry/key" });
     });
     await project.apply(stackDir);

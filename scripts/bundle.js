@@ -1,0 +1,46 @@
+// Bundles the two programs a synthesized stack runs into self-contained CommonJS files (`.cjs`, so
+// they load as CommonJS even inside an ESM app whose package.json says "type": "module"):
+// - dist/provider.cjs: the provider plugin, copied into each stack's implied local mirror;
+// - dist/hook.cjs: the fallback engine's hook program, added to each hooks-engine stack as an asset.
+// Terraform starts the provider four times per apply and the hook once per resource and phase, so
+// start-up time matters: what neither can use is left out (see `unused`).
+const path = require("path");
+const esbuild = require("esbuild");
+
+const root = path.resolve(__dirname, "..");
+
+// axios's node build imports `form-data` (and through it the 130 KB mime-db) for multipart bodies;
+// these programs only send JSON, so they get an empty FormData class instead.
+const unused = {
+  name: "unused",
+  setup(build) {
+    build.onResolve({ filter: /^form-data$/ }, () => ({ path: "form-data", namespace: "unused" }));
+    build.onLoad({ filter: /.*/, namespace: "unused" }, () => ({
+      contents: "module.exports = class FormData { constructor() { throw new Error('multipart bodies are not supported'); } };",
+      loader: "js",
+    }));
+  },
+};
+
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  minify: true,
+  legalComments: "none",
+  logLevel: "warning",
+  plugins: [unused],
+};
+
+Promise.all([
+  esbuild.build({ ...common, entryPoints: [path.join(root, "src/hook/main.ts")], outfile: path.join(root, "dist/hook.cjs") }),
+  esbuild.build({
+    ...common,
+    entryPoints: [path.join(root, "src/provider/main.ts")],
+    outfile: path.join(root, "dist/provider.cjs"),
+    banner: { js: "#!/usr/bin/env node" },
+  }),
+]).catch(() => {
+  process.exitCode = 1;
+});

@@ -1,0 +1,41 @@
+/**
+ * The contract between the constructs (what synth writes) and the provider plugin (what Terraform
+ * runs): the provider's address, its resource type names, their attribute names, and the environment
+ * variables it reads. Plain data: imported by both sides, never imports cdktf.
+ */
+
+/** Where Terraform finds the provider: the implied local mirror `terraform.d/plugins/<source>/<version>/<os>_<arch>/`. */
+export const PROVIDER = {
+  hostname: "cdktf-api-keys.local",
+  namespace: "cdktf-api-keys",
+  /** The provider's type name: the prefix of its resource types and the `provider "apikeys" {}` block. */
+  type: "apikeys",
+  get source(): string {
+    return `${this.hostname}/${this.namespace}/${this.type}`;
+  },
+} as const;
+
+/** The executable's file name inside the mirror, as Terraform expects it. */
+export const providerExecutableName = (version: string): string => `terraform-provider-${PROVIDER.type}_v${version}`;
+
+/** Platforms the synthesized mirror carries the provider for: the executable is a node script, the same on all. */
+export const MIRROR_PLATFORMS: readonly string[] = ["linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64"];
+
+export const RESOURCE_TYPES = {
+  serviceAccount: `${PROVIDER.type}_service_account`,
+  apiKey: `${PROVIDER.type}_api_key`,
+} as const;
+
+/** Environment variables the provider reads. The admin token's variable is named per resource (`token_env`). */
+export const PROVIDER_ENV = {
+  /** Overrides where the project directory is (relative store directories resolve against it). */
+  projectDir: "CDKTF_API_KEYS_PROJECT_DIR",
+  /** File holding the age identity: needed only to re-encrypt stored secrets when the recipient changes. */
+  identity: "CDKTF_API_KEYS_IDENTITY",
+  /** Per-request timeout of API calls, in seconds (default 30). */
+  requestTimeout: "CDKTF_API_KEYS_REQUEST_TIMEOUT",
+} as const;
+
+/** The `status` attribute: what the last read found. Anything but `active` plans a replacement. */
+export type KeyStatus = "active" | "revoked" | "expired" | "missing" | "secret_missing";
+export type AccountStatus = "active" | "missing";

@@ -1,0 +1,266 @@
+/**
+ * An API key's life as the provider carries it out: mint (crash-safe, with an intent recorded first),
+ * check (what a refresh reports), re-encrypt, revoke. Knows the clients and stores, not Terraform.
+ *
+ * The guarantees, each with the step that keeps it:
+ * - never an active key whose value is not stored: the intent written before minting survives any
+ *   crash, and the next create at the path revokes what that attempt minted but never stored;
+ * - never two active keys for one resource: a key stored by a create whose result never reached the
+ *   state (`confirmed: false`) is adopted, or revoked, before anything new is minted;
+ * - never the secret of a newer key removed: delete removes the secret only when the record at the
+ *   path names the key being deleted.
+ */
+import { ApiError, ConnectionError } from "../../clients/errors";
+import type { ApiKeyInfo } from "../../clients/types";
+import type { KeyStatus } from "../../provider-contract";
+import type { ApiSpec, ApiKeyType, StoreSpec } from "../../spec";
+import type { KeyRecord, MintIntent, SecretStoreBackend } from "../../stores/types";
+import type { ProviderContext } from "../provider-context";
+
+/** What the configuration asks for: the key's identity and where its value goes. */
+export interface KeySpec {
+  /** `<stack>/<construct path>`: who owns the secret path. */
+  readonly address: string;
+  readonly api: ApiSpec;
+  readonly serviceAccountId: string;
+  readonly name: string;
+  readonly expiresInDays?: number;
+  readonly scopes?: readonly string[];
+  readonly type?: ApiKeyType;
+  readonly store: StoreSpec;
+  readonly secretPath: string;
+}
+
+/** The key's non-secret facts, as the state holds them. */
+export interface MintedKey {
+  readonly id: string;
+  readonly prefix: string;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+}
+
+/** A result plus the warnings worth showing (Terraform prints warning diagnostics). */
+export interface WithWarnings<T> {
+  readonly value: T;
+  readonly warnings: readonly string[];
+}
+
+/** Keys minted this long before an intent was written still count as its possible results (clock skew). */
+const INTENT_SKEW_MS = 10 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A delete that revoked the key but could not remove its secret: the state must say "revoked". */
+export class RevokedButNotCleanedError extends Error {}
+
+/** Mints the key and stores its value; first resolves whatever an earlier attempt at this path left. */
+export async function createKey(ctx: ProviderContext, spec: KeySpec): Promise<WithWarnings<MintedKey>> {
+  const store = ctx.store(spec.store);
+  const warnings: string[] = [];
+  let previous = await store.readKeyRecord(spec.secretPath);
+  if (previous && stackOf(previous.address) !== stackOf(spec.address)) {
+    throw new Error(
+      `secret_path "${spec.secretPath}" in store ${spec.store.directory} holds the key of ${previous.address}, another stack; ` +
+        "nothing was minted. Give this key another secretPath, or destroy the other stack's key first.",
+    );
+  }
+  const intent = await store.readMintIntent(spec.secretPath);
+  if (intent) warnings.push(...(await resolveIntent(ctx, store, spec, intent, previous)));
+
+  if (previous && previous.address === spec.address && previous.confirmed === false) {
+    const adopted = await adoptUnconfirmed(ctx, store, spec, previous);
+    if (adopted) return { value: adopted, warnings: [...warnings, `adopted key ${adopted.id} at ${spec.secretPath}: an earlier apply stored it but ended before Terraform saved it`] };
+    warnings.push(`revoked key ${previous.keyId} at ${spec.secretPath}: an earlier apply stored it but ended before Terraform saved it, and it no longer matches the configuration`);
+    previous = undefined;
+  }
+
+  const minted = await mintAndStore(ctx, store, spec);
+  if (previous && previous.address !== spec.address) {
+    // The same stack's key under another construct address: a renamed or removed construct. Its
+    // secret path now holds the new key, so the old key is retired here; its own delete, if it
+    // still runs, finds it revoked already.
+    await ctx.client(spec.api).revokeApiKey(previous.serviceAccountId, previous.keyId);
+    ctx.changed(spec.api, previous.serviceAccountId);
+    warnings.push(`revoked key ${previous.keyId} of ${previous.address}, which held ${spec.secretPath} before`);
+  }
+  return { value: minted, warnings };
+}
+
+async function mintAndStore(ctx: ProviderContext, store: SecretStoreBackend, spec: KeySpec): Promise<MintedKey> {
+  const client = ctx.client(spec.api);
+  const now = ctx.now();
+  await store.writeMintIntent(spec.secretPath, { address: spec.address, serviceAccountId: spec.serviceAccountId, name: spec.name, startedAt: now.toISOString() });
+  const expiresAt = spec.expiresInDays !== undefined ? new Date(now.getTime() + spec.expiresInDays * DAY_MS) : undefined;
+  let created;
+  try {
+    created = await client.createApiKey(spec.serviceAccountId, { name: spec.name, expiresAt, scopes: spec.scopes, type: spec.type });
+  } catch (e) {
+    if (mayHaveActed(e)) {
+      throw new Error(
+        `${(e as Error).message}. The API may have created key "${spec.name}" anyway. Its value was not stored; the next apply ` +
+          `finds such a key (intent recorded at ${spec.secretPath}) and revokes it before minting again.`,
+      );
+    }
+    await store.deleteMintIntent(spec.secretPath);
+    throw e;
+  } finally {
+    ctx.changed(spec.api, spec.serviceAccountId);
+  }
+  const { info } = created;
+  const record: KeyRecord = {
+    address: spec.address,
+    instanceId: info.id,
+    keyId: info.id,
+    serviceAccountId: spec.serviceAccountId,
+    name: info.name,
+    prefix: info.prefix,
+    createdAt: info.createdAt,
+    expiresAt: info.expiresAt,
+    confirmed: false,
+  };
+  try {
+    await store.writeSecret(spec.secretPath, {
+      value: created.value,
+      keyId: info.id,
+      serviceAccountId: spec.serviceAccountId,
+      name: info.name,
+      createdAt: info.createdAt,
+      expiresAt: info.expiresAt,
+    });
+    await store.writeKeyRecord(spec.secretPath, record);
+  } catch (e) {
+    const undo = await client.revokeApiKey(spec.serviceAccountId, info.id).then(
+      () => `so key ${info.id} was revoked again`,
+      (undoError: Error) => `and revoking key ${info.id} again failed too (${undoError.message}); the next apply revokes it`,
+    );
+    if (undo.startsWith("so")) await store.deleteMintIntent(spec.secretPath).catch(() => undefined);
+    throw new Error(`could not store the new key at ${spec.secretPath} (${(e as Error).message}), ${undo}.`);
+  }
+  await store.deleteMintIntent(spec.secretPath);
+  return { id: info.id, prefix: info.prefix, createdAt: info.createdAt, expiresAt: info.expiresAt };
+}
+
+/** Revokes every key an unclear earlier attempt may have minted whose value never reached the store. */
+async function resolveIntent(ctx: ProviderContext, store: SecretStoreBackend, spec: KeySpec, intent: MintIntent, stored?: KeyRecord): Promise<string[]> {
+  const api = spec.api;
+  const since = Date.parse(intent.startedAt) - INTENT_SKEW_MS;
+  let keys: ApiKeyInfo[];
+  try {
+    ctx.changed(api, intent.serviceAccountId);
+    keys = await ctx.listKeys(api, intent.serviceAccountId);
+  } catch (e) {
+    throw new Error(
+      `an earlier attempt to mint "${intent.name}" at ${spec.secretPath} ended unclearly, and listing the account's keys to resolve it ` +
+        `failed: ${(e as Error).message}. Nothing new was minted; apply again once the API answers.`,
+    );
+  }
+  const strays = keys.filter(
+    (k) => k.status === "active" && k.name === intent.name && Date.parse(k.createdAt) >= since && k.id !== stored?.keyId,
+  );
+  const warnings: string[] = [];
+  for (const key of strays) {
+    await ctx.client(api).revokeApiKey(intent.serviceAccountId, key.id);
+    warnings.push(`revoked key ${key.id} ("${key.name}"): an earlier attempt minted it at ${spec.secretPath} but its value was never stored`);
+  }
+  ctx.changed(api, intent.serviceAccountId);
+  await store.deleteMintIntent(spec.secretPath);
+  return warnings;
+}
+
+/** A key stored by a create whose result never reached the state: adopted when it is what the configuration asks for, revoked otherwise. */
+async function adoptUnconfirmed(ctx: ProviderContext, store: SecretStoreBackend, spec: KeySpec, record: KeyRecord): Promise<MintedKey | undefined> {
+  const live = (await ctx.listKeys(spec.api, record.serviceAccountId)).find((k) => k.id === record.keyId);
+  const fits =
+    live !== undefined &&
+    live.status === "active" &&
+    record.serviceAccountId === spec.serviceAccountId &&
+    record.name === spec.name &&
+    (spec.api.kind !== "flownally" || sameScopes(live.scopes, spec.scopes)) &&
+    expiryFits(record, spec.expiresInDays) &&
+    (await store.hasSecret(spec.secretPath));
+  if (fits) return { id: record.keyId, prefix: record.prefix, createdAt: record.createdAt, expiresAt: record.expiresAt };
+  await ctx.client(spec.api).revokeApiKey(record.serviceAccountId, record.keyId);
+  ctx.changed(spec.api, record.serviceAccountId);
+  return undefined;
+}
+
+/** What a refresh reports for the key: live in the API, unexpired, and its value in the store. */
+export async function keyStatus(ctx: ProviderContext, spec: KeySpec, key: MintedKey): Promise<KeyStatus> {
+  const store = ctx.store(spec.store);
+  // Flexprice never lists publishable keys: only the store can be checked for them.
+  const listable = !(spec.api.kind === "flexprice" && spec.type === "publishable_key");
+  if (listable) {
+    let live: ApiKeyInfo | undefined;
+    try {
+      live = (await ctx.listKeys(spec.api, spec.serviceAccountId)).find((k) => k.id === key.id);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return "missing"; // the account itself is gone
+      throw e;
+    }
+    if (!live) return "missing";
+    if (live.status === "revoked") return "revoked";
+    if (live.status === "expired" || (live.expiresAt !== null && Date.parse(live.expiresAt) <= ctx.now().getTime())) return "expired";
+  }
+  const record = await store.readKeyRecord(spec.secretPath);
+  if (!record || record.keyId !== key.id || !(await store.hasSecret(spec.secretPath))) return "secret_missing";
+  return "active";
+}
+
+/** Marks the record at the path as held by Terraform's state (see {@link KeyRecord.confirmed}). */
+export async function confirmKey(ctx: ProviderContext, spec: Pick<KeySpec, "store" | "secretPath">, keyId: string): Promise<void> {
+  const store = ctx.store(spec.store);
+  const record = await store.readKeyRecord(spec.secretPath);
+  if (record && record.keyId === keyId && record.confirmed === false) await store.writeKeyRecord(spec.secretPath, { ...record, confirmed: true });
+}
+
+/** The recipient changed: the stored value is decrypted with the identity and written again to the new recipient. */
+export async function reencryptKey(ctx: ProviderContext, spec: KeySpec, keyId: string): Promise<void> {
+  const store = ctx.store(spec.store, { identity: true });
+  const record = await store.readKeyRecord(spec.secretPath);
+  if (!record || record.keyId !== keyId) return; // not ours any more: nothing of ours to re-encrypt
+  const payload = await store.readSecret(spec.secretPath);
+  await store.writeSecret(spec.secretPath, payload);
+}
+
+/** Revokes the key, then removes its secret and record if the path still holds this key. Idempotent. */
+export async function deleteKey(ctx: ProviderContext, spec: KeySpec, keyId: string): Promise<void> {
+  await ctx.client(spec.api).revokeApiKey(spec.serviceAccountId, keyId);
+  ctx.changed(spec.api, spec.serviceAccountId);
+  const store = ctx.store(spec.store);
+  try {
+    const record = await store.readKeyRecord(spec.secretPath);
+    if (record && record.keyId !== keyId) return; // a newer key holds the path: leave its secret
+    await store.deleteSecret(spec.secretPath);
+    await store.deleteKeyRecord(spec.secretPath);
+  } catch (e) {
+    throw new RevokedButNotCleanedError(
+      `revoked key ${keyId}, but could not remove its secret at ${spec.secretPath}: ${(e as Error).message}. ` +
+        "The state keeps the key as revoked; fix the store and apply again to finish.",
+    );
+  }
+}
+
+/**
+ * True when a failed call may still have been carried out by the server: no answer (a reset or a
+ * timeout after the request was sent), a 5xx, or an answer that could not be read. A refused
+ * connection or a 4xx means the server did nothing.
+ */
+export function mayHaveActed(e: unknown): boolean {
+  if (e instanceof ConnectionError) return e.code !== "connection_refused" && e.code !== "dns_lookup_failed";
+  if (e instanceof ApiError) return e.status === 0 || e.status >= 500 || e.name === "InvalidResponseError";
+  return false;
+}
+
+const stackOf = (address: string): string => address.split("/")[0];
+
+function sameScopes(live: readonly string[], wanted: readonly string[] | undefined): boolean {
+  const a = [...live].sort();
+  const b = [...(wanted ?? [])].sort();
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+
+function expiryFits(record: KeyRecord, expiresInDays: number | undefined): boolean {
+  if (expiresInDays === undefined) return record.expiresAt === null;
+  if (record.expiresAt === null) return false;
+  const days = (Date.parse(record.expiresAt) - Date.parse(record.createdAt)) / DAY_MS;
+  return Math.abs(days - expiresInDays) < 1;
+}

@@ -1,0 +1,115 @@
+/**
+ * What every resource of one provider process shares: where the project is, one API client per API,
+ * the stores, short-lived caches of the API's lists (a refresh of 1,000 keys asks once per account,
+ * not once per key), and the gate that StopProvider closes.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { ApiKeyInfo, KeyManagementClient, ServiceAccountInfo } from "../clients/types";
+import { PROVIDER_ENV } from "../provider-contract";
+import type { ApiSpec, StoreSpec } from "../spec";
+import type { SecretStoreBackend } from "../stores/types";
+import { OperationGate } from "./operation-gate";
+
+export class ProviderContext {
+  public readonly gate = new OperationGate();
+  private projectDir: string;
+  private readonly clients = new Map<string, KeyManagementClient>();
+  private readonly keyLists = new Map<string, Promise<ApiKeyInfo[]>>();
+  private readonly accountLists = new Map<string, Promise<ServiceAccountInfo[]>>();
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly cwd: string,
+  ) {
+    this.projectDir = cwd;
+  }
+
+  /** ConfigureProvider: `project_dir` is relative to Terraform's working directory (the stack directory). */
+  public configure(projectDirFromStack: string | undefined): void {
+    const override = this.env[PROVIDER_ENV.projectDir];
+    this.projectDir = path.resolve(this.cwd, override || projectDirFromStack || ".");
+  }
+
+  /** The wall clock. */
+  public now(): Date {
+    return new Date();
+  }
+
+  /** The client for `api`, with the token from the variable the configuration names. */
+  public client(api: ApiSpec): KeyManagementClient {
+    const key = apiKey(api);
+    let client = this.clients.get(key);
+    if (!client) {
+      const token = this.env[api.tokenEnv];
+      if (!token) {
+        throw new Error(
+          `The environment variable ${api.tokenEnv} is not set. Export the admin token for ${api.baseUrl} in ${api.tokenEnv} ` +
+            "before running terraform: the configuration names the variable, never the token.",
+        );
+      }
+      const seconds = Number(this.env[PROVIDER_ENV.requestTimeout] ?? "");
+      client = clients().createClient(api, token, seconds > 0 ? { timeoutMs: seconds * 1000 } : {});
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  /** The store a resource writes to (only the recipient: the provider never needs to read a secret, but to re-encrypt). */
+  public store(spec: StoreSpec, options: { identity?: boolean } = {}): SecretStoreBackend {
+    return stores().openStore(spec, this.projectDir, options.identity ? this.identity() : undefined);
+  }
+
+  /** The API's keys of one account, asked once per process until something changes them. */
+  public listKeys(api: ApiSpec, serviceAccountId: string): Promise<ApiKeyInfo[]> {
+    const key = `${apiKey(api)}\n${serviceAccountId}`;
+    let list = this.keyLists.get(key);
+    if (!list) {
+      list = this.client(api).listApiKeys(serviceAccountId);
+      list.catch(() => this.keyLists.delete(key));
+      this.keyLists.set(key, list);
+    }
+    return list;
+  }
+
+  public listAccounts(api: ApiSpec): Promise<ServiceAccountInfo[]> {
+    const key = apiKey(api);
+    let list = this.accountLists.get(key);
+    if (!list) {
+      list = this.client(api).listServiceAccounts();
+      list.catch(() => this.accountLists.delete(key));
+      this.accountLists.set(key, list);
+    }
+    return list;
+  }
+
+  /** Forgets cached lists after a change (a key minted or revoked, an account created or deleted). */
+  public changed(api: ApiSpec, serviceAccountId?: string): void {
+    if (serviceAccountId !== undefined) this.keyLists.delete(`${apiKey(api)}\n${serviceAccountId}`);
+    else this.accountLists.delete(apiKey(api));
+  }
+
+  private identity(): string {
+    const file = this.env[PROVIDER_ENV.identity];
+    if (!file) {
+      throw new Error(
+        `Re-encrypting a stored secret to a new recipient needs the current identity: set ${PROVIDER_ENV.identity} to the ` +
+          "identity file that decrypts the store (e.g. .keys/identity.txt) and apply again. Nothing was changed.",
+      );
+    }
+    const resolved = path.resolve(this.projectDir, file);
+    if (!fs.existsSync(resolved)) throw new Error(`${PROVIDER_ENV.identity} names ${resolved}, which does not exist.`);
+    return stores().readIdentity(resolved);
+  }
+}
+
+const apiKey = (api: ApiSpec): string => `${api.kind} ${api.baseUrl} ${api.environmentId ?? ""} ${api.tokenEnv}`;
+
+// The clients (axios) and the stores load on first use, after the handshake: Terraform starts the
+// provider four times per apply, and some of those starts never call the API.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const clients = (): typeof import("../clients/create-client") => require("../clients/create-client");
+const stores = (): typeof import("../stores/open-store") & typeof import("../stores/age-identity") => ({
+  ...(require("../stores/open-store") as typeof import("../stores/open-store")),
+  ...(require("../stores/age-identity") as typeof import("../stores/age-identity")),
+});

@@ -1,0 +1,157 @@
+/**
+ * `apikeys_api_key`: one API key, its value in a secret store, its non-secret facts in state.
+ * Identity attributes force replacement; a changed recipient re-encrypts in place; a refresh that finds
+ * the key revoked, expired, gone, or its secret missing sets `status`, and the plan replaces it.
+ */
+import type { ApiKeyType } from "../../spec";
+import { confirmKey, createKey, deleteKey, KeySpec, keyStatus, MintedKey, reencryptKey, RevokedButNotCleanedError } from "../lifecycle/key-lifecycle";
+import type { ProviderContext } from "../provider-context";
+import type { ApplyRequest, ApplyResponse, Diagnostic, PlanRequest, PlanResponse, ReadResponse, ResourceHandler, Schema, TfObject } from "../protocol/types";
+import { apiOf, AttributeError, changedPaths, isKnown, optList, optNum, optStr, plannedForCreate, plannedForUpdate, sameValue, str, storeOf } from "./values";
+
+const schema: Schema = {
+  version: 0,
+  description: "An API key minted by the key-management API; its one-time value goes straight into the secret store, never into state.",
+  attributes: {
+    id: { type: "string", computed: true, description: "The key's id in the API." },
+    address: { type: "string", required: true, description: "The construct that declares the key (`<stack>/<path>`): who owns its secret path." },
+    api: { type: ["map", "string"], required: true, description: "The API: `kind`, `base_url` and, for Flexprice, `environment_id`. Changing it replaces the key." },
+    token_env: { type: "string", required: true, description: "The name of the environment variable holding the admin token (never the token)." },
+    service_account_id: { type: "string", required: true, description: "The account the key is minted for. Changing it replaces the key." },
+    name: { type: "string", required: true, description: "The key's name. Changing it replaces the key." },
+    expires_in_days: { type: "number", optional: true, description: "Days from creation until the key expires. Changing it re-mints the key." },
+    scopes: { type: ["list", "string"], optional: true, description: "Scopes of the key (Flownally). Changing them replaces the key." },
+    type: { type: "string", optional: true, description: "`private_key` or `publishable_key` (Flexprice). Changing it replaces the key." },
+    store: { type: ["map", "string"], required: true, description: "The secret store: `kind`, `directory`, `recipient`. A new recipient re-encrypts in place; anything else replaces the key." },
+    secret_path: { type: "string", required: true, description: "Where in the store the key's value is written. Changing it replaces the key." },
+    prefix: { type: "string", computed: true, description: "A non-secret display fragment of the key." },
+    created_at: { type: "string", computed: true, description: "When the key was minted (RFC 3339)." },
+    expires_at: { type: "string", computed: true, description: "When the key expires (RFC 3339), or null if never." },
+    status: { type: "string", computed: true, description: "What the last refresh found: active, revoked, expired, missing or secret_missing. Anything but active plans a replacement." },
+  },
+};
+
+/** Attributes whose change mints a new key. `store` is compared without its recipient. */
+const IDENTITY = ["api", "service_account_id", "name", "expires_in_days", "scopes", "type", "secret_path"];
+
+export function apiKeyResource(ctx: ProviderContext): ResourceHandler {
+  return {
+    schema,
+
+    validate(config: TfObject): Diagnostic[] {
+      return guard(() => {
+        if (isKnown(config.api) && isKnown(config.token_env) && config.api !== null) apiOf(config);
+        if (isKnown(config.store) && config.store !== null) storeOf(config);
+      });
+    },
+
+    async plan({ prior, proposed }: PlanRequest): Promise<PlanResponse> {
+      if (!proposed) {
+        if (prior) await confirmKey(ctx, { store: storeOf(prior), secretPath: str(prior, "secret_path") }, str(prior, "id")).catch(() => undefined);
+        return { planned: null };
+      }
+      if (!prior) return { planned: plannedForCreate(schema, proposed, { status: "active" }) };
+      await confirmKey(ctx, { store: storeOf(prior), secretPath: str(prior, "secret_path") }, str(prior, "id")).catch(() => undefined);
+      const replace = changedPaths(prior, proposed, IDENTITY);
+      if (!sameStoreLocation(prior, proposed)) replace.push(["store"]);
+      if (prior.status !== "active") replace.push(["status"]);
+      if (replace.length) return { planned: plannedForCreate(schema, proposed, { status: "active" }), requiresReplace: replace };
+      return { planned: plannedForUpdate(schema, prior, proposed) };
+    },
+
+    async apply({ prior, planned }: ApplyRequest): Promise<ApplyResponse> {
+      if (!planned) {
+        if (!prior) return { newState: null };
+        try {
+          await ctx.gate.run(`revoking key ${str(prior, "id")}`, () => deleteKey(ctx, specOf(prior), str(prior, "id")));
+          return { newState: null };
+        } catch (e) {
+          // Terraform keeps the returned state beside the error: it must not claim a live key that is revoked.
+          const newState = e instanceof RevokedButNotCleanedError ? { ...prior, status: "revoked" } : prior;
+          return { newState, diagnostics: [error(`Could not delete API key ${str(prior, "id")}`, e)] };
+        }
+      }
+      const spec = specOf(planned);
+      if (!prior) {
+        const { value, warnings } = await ctx.gate.run(`minting key "${spec.name}"`, () => createKey(ctx, spec));
+        return { newState: stateOf(planned, value), diagnostics: warnings.map((w) => warning(`API key ${spec.address}`, w)) };
+      }
+      if (!sameValue(storeOf(prior).recipient, spec.store.recipient)) {
+        await ctx.gate.run(`re-encrypting ${spec.secretPath}`, () => reencryptKey(ctx, spec, str(prior, "id")));
+      }
+      return { newState: planned };
+    },
+
+    async read(current: TfObject): Promise<ReadResponse> {
+      if (current.api === null) return { newState: current }; // nothing to check against yet
+      const status = await keyStatus(ctx, specOf(current), keyOf(current));
+      return { newState: { ...current, status } };
+    },
+
+    async importState(id: string) {
+      return {
+        imported: [],
+        diagnostics: [
+          {
+            severity: "error",
+            summary: `API key ${id} cannot be imported`,
+            detail:
+              "An API shows a key's value only once, when it is minted, so an existing key's value cannot be stored. " +
+              "Remove the import and apply: this stack mints a new key and stores its value. Then revoke the old key in " +
+              "the API's console (or with the API's revoke endpoint) once its consumers read the new secret.",
+          },
+        ],
+      } as const;
+    },
+  };
+}
+
+function specOf(obj: TfObject): KeySpec {
+  return {
+    address: str(obj, "address"),
+    api: apiOf(obj),
+    serviceAccountId: str(obj, "service_account_id"),
+    name: str(obj, "name"),
+    expiresInDays: optNum(obj, "expires_in_days"),
+    scopes: optList(obj, "scopes"),
+    type: optStr(obj, "type") as ApiKeyType | undefined,
+    store: storeOf(obj),
+    secretPath: str(obj, "secret_path"),
+  };
+}
+
+const keyOf = (obj: TfObject): MintedKey => ({
+  id: str(obj, "id"),
+  prefix: optStr(obj, "prefix") ?? "",
+  createdAt: optStr(obj, "created_at") ?? "",
+  expiresAt: optStr(obj, "expires_at") ?? null,
+});
+
+const stateOf = (planned: TfObject, key: MintedKey): TfObject => ({
+  ...planned,
+  id: key.id,
+  prefix: key.prefix,
+  created_at: key.createdAt,
+  expires_at: key.expiresAt,
+  status: "active",
+});
+
+function sameStoreLocation(prior: TfObject, proposed: TfObject): boolean {
+  if (!isKnown(proposed.store)) return false;
+  const a = { ...storeOf(prior), recipient: "" };
+  const b = { ...storeOf(proposed), recipient: "" };
+  return a.kind === b.kind && a.directory === b.directory;
+}
+
+function guard(check: () => void): Diagnostic[] {
+  try {
+    check();
+    return [];
+  } catch (e) {
+    const attribute = e instanceof AttributeError ? [e.attribute] : undefined;
+    return [{ severity: "error", summary: (e as Error).message, attribute }];
+  }
+}
+
+const error = (summary: string, e: unknown): Diagnostic => ({ severity: "error", summary, detail: (e as Error).message });
+const warning = (summary: string, detail: string): Diagnostic => ({ severity: "warning", summary, detail });

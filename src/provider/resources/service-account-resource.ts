@@ -1,0 +1,117 @@
+/**
+ * `apikeys_service_account`: a service account the stack creates and deletes. Its id is in state;
+ * `terraform import <address> <id>` adopts an existing one.
+ */
+import type { ProviderContext } from "../provider-context";
+import type { ApplyRequest, ApplyResponse, PlanRequest, PlanResponse, ReadResponse, ResourceHandler, Schema, TfObject } from "../protocol/types";
+import { mayHaveActed } from "../lifecycle/key-lifecycle";
+import { apiOf, changedPaths, optList, optStr, plannedForCreate, plannedForUpdate, str } from "./values";
+
+const schema: Schema = {
+  version: 0,
+  description: "A service account that API keys are minted for, created and deleted by this stack.",
+  attributes: {
+    id: { type: "string", computed: true, description: "The account's id in the API." },
+    address: { type: "string", optional: true, description: "The construct that declares the account (`<stack>/<path>`)." },
+    api: { type: ["map", "string"], required: true, description: "The API: `kind`, `base_url` and, for Flexprice, `environment_id`. Changing it replaces the account." },
+    token_env: { type: "string", required: true, description: "The name of the environment variable holding the admin token (never the token)." },
+    name: { type: "string", required: true, description: "The account's name. Changing it replaces the account and its keys." },
+    description: { type: "string", optional: true, description: "Description (Flownally). Changing it replaces the account." },
+    roles: { type: ["list", "string"], optional: true, description: "Roles its keys inherit (Flexprice). Changing them replaces the account and its keys." },
+    created_at: { type: "string", computed: true, description: "When the account was created (RFC 3339)." },
+    status: { type: "string", computed: true, description: "What the last refresh found: active or missing. Missing plans a replacement." },
+  },
+};
+
+const IDENTITY = ["api", "name", "description", "roles"];
+
+export function serviceAccountResource(ctx: ProviderContext): ResourceHandler {
+  return {
+    schema,
+
+    async plan({ prior, proposed }: PlanRequest): Promise<PlanResponse> {
+      if (!proposed) return { planned: null };
+      if (!prior) return { planned: plannedForCreate(schema, proposed, { status: "active" }) };
+      if (prior.name === null) return planImported(ctx, prior, proposed);
+      const replace = changedPaths(prior, proposed, IDENTITY);
+      if (prior.status !== "active") replace.push(["status"]);
+      if (replace.length) return { planned: plannedForCreate(schema, proposed, { status: "active" }), requiresReplace: replace };
+      return { planned: plannedForUpdate(schema, prior, proposed) };
+    },
+
+    async apply({ prior, planned }: ApplyRequest): Promise<ApplyResponse> {
+      if (!planned) {
+        if (!prior) return { newState: null };
+        const api = apiOf(prior);
+        await ctx.gate.run(`deleting service account ${str(prior, "id")}`, () => ctx.client(api).deleteServiceAccount(str(prior, "id")));
+        ctx.changed(api);
+        return { newState: null };
+      }
+      if (prior) return { newState: planned };
+      const api = apiOf(planned);
+      const name = str(planned, "name");
+      const account = await ctx.gate.run(`creating service account "${name}"`, async () => {
+        try {
+          return await ctx.client(api).createServiceAccount({ name, description: optStr(planned, "description"), roles: optList(planned, "roles") });
+        } catch (e) {
+          throw explainCreateFailure(e, name, optStr(planned, "address"));
+        } finally {
+          ctx.changed(api);
+        }
+      });
+      return { newState: { ...planned, id: account.id, created_at: account.createdAt, status: "active" } };
+    },
+
+    async read(current: TfObject): Promise<ReadResponse> {
+      if (current.api === null) return { newState: current }; // just imported: the plan looks it up with the configuration's API
+      const id = str(current, "id");
+      const found = (await ctx.listAccounts(apiOf(current))).some((a) => a.id === id);
+      return { newState: { ...current, status: found ? "active" : "missing" } };
+    },
+
+    async importState(id: string) {
+      const imported: TfObject = Object.fromEntries(Object.keys(schema.attributes).map((name) => [name, null]));
+      return { imported: [{ ...imported, id, status: "active" }] };
+    },
+  };
+}
+
+/** The first plan after an import: the state has only the id, the configuration says where to look. */
+async function planImported(ctx: ProviderContext, prior: TfObject, proposed: TfObject): Promise<PlanResponse> {
+  const id = str(prior, "id");
+  const api = apiOf(proposed);
+  const account = (await ctx.listAccounts(api)).find((a) => a.id === id);
+  if (!account) {
+    return {
+      planned: null,
+      diagnostics: [
+        {
+          severity: "error",
+          summary: `Service account ${id} does not exist in ${api.baseUrl}`,
+          detail: "Check the id passed to `terraform import` (list the accounts in the API's console), then import again.",
+        },
+      ],
+    };
+  }
+  const planned = { ...proposed, id, created_at: account.createdAt, status: "active" };
+  const replace = account.name === proposed.name ? [] : [["name"]];
+  return { planned: replace.length ? plannedForCreate(schema, proposed, { status: "active" }) : planned, requiresReplace: replace };
+}
+
+function explainCreateFailure(e: unknown, name: string, address: string | undefined): Error {
+  const message = (e as Error).message;
+  if ((e as { code?: string }).code === "service_account_name_taken") {
+    return new Error(
+      `${message}. An active service account named "${name}" exists and this state does not hold it. If an earlier apply was ` +
+        `interrupted while creating it, adopt it: terraform import '<resource address of ${address ?? name}>' <its id>. Otherwise ` +
+        "reference it with ServiceAccount.fromId, or choose another name.",
+    );
+  }
+  if (mayHaveActed(e)) {
+    return new Error(
+      `${message}. The API may have created service account "${name}" anyway. If the next apply reports the name as taken, ` +
+        "import that account (terraform import <address> <id>) instead of creating another.",
+    );
+  }
+  return e as Error;
+}

@@ -1,0 +1,144 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { App, Testing, TerraformOutput, TerraformStack } from "cdktf";
+import { Api, ApiKey, SecretStore, ServiceAccount } from "../../src";
+import { packageHash } from "../../src/constructs/provider-resources";
+import { fixture, RECIPIENT } from "./fixtures";
+
+const synth = (stack: TerraformStack) => JSON.parse(Testing.synth(stack));
+const version = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")).version as string;
+
+describe("the provider engine (default)", () => {
+  test("synthesizes the provider's resources, their provider block and its source and version", () => {
+    // GIVEN
+    const { stack, api, store } = fixture();
+    // WHEN
+    const billing = new ServiceAccount(stack, "billing", { api, name: "billing-sync", description: "Nightly export" });
+    new ApiKey(stack, "prod", { serviceAccount: billing, name: "billing-prod", expiresInDays: 90, scopes: ["invoices:read"], store, secretPath: "billing/prod" });
+    // THEN
+    const json = synth(stack);
+    expect(json.terraform.required_providers.apikeys).toEqual({ source: "cdktf-api-keys.local/cdktf-api-keys/apikeys", version });
+    expect(json.provider.apikeys).toEqual([{ project_dir: expect.not.stringMatching(/^\//) }]);
+    expect(json.resource.terraform_data).toBeUndefined();
+    const [account] = Object.values(json.resource.apikeys_service_account) as any[];
+    expect(account).toMatchObject({
+      address: "test/billing",
+      api: { kind: "flownally", base_url: "https://api.flownally.example" },
+      token_env: "FLOWNALLY_TOKEN",
+      name: "billing-sync",
+      description: "Nightly export",
+    });
+    const [key] = Object.values(json.resource.apikeys_api_key) as any[];
+    expect(key).toMatchObject({
+      address: "test/prod",
+      api: { kind: "flownally", base_url: "https://api.flownally.example" },
+      token_env: "FLOWNALLY_TOKEN",
+      service_account_id: expect.stringMatching(/^\$\{apikeys_service_account\.billing_resource_[0-9A-F]+\.id\}$/),
+      name: "billing-prod",
+      expires_in_days: 90,
+      scopes: ["invoices:read"],
+      store: { kind: "age-file", directory: "secrets", recipient: RECIPIENT },
+      secret_path: "billing/prod",
+      depends_on: [expect.stringMatching(/^apikeys_service_account\.billing_resource_/)],
+    });
+  });
+
+  test("a referenced account is addressed by its id, with no dependency", () => {
+    const { stack, api, store } = fixture();
+    const existing = ServiceAccount.fromId(stack, "existing", { api, serviceAccountId: "sa_123" });
+    new ApiKey(stack, "key", { serviceAccount: existing, name: "k", store, secretPath: "k" });
+    const [key] = Object.values(synth(stack).resource.apikeys_api_key) as any[];
+    expect(key.service_account_id).toBe("sa_123");
+    expect(key.depends_on).toBeUndefined();
+  });
+
+  test("non-secret attributes are tokens usable in outputs, and both constructs are dependable", () => {
+    const { stack, api, store } = fixture();
+    const sa = new ServiceAccount(stack, "sa", { api, name: "sa" });
+    const key = new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store, secretPath: "k" });
+    new TerraformOutput(stack, "key_facts", { value: { id: key.keyId, prefix: key.prefix, account: key.serviceAccountId, created: key.createdAt, expires: key.expiresAt } });
+    new TerraformOutput(stack, "account", { value: sa.serviceAccountId, dependsOn: [sa, key] });
+    const json = synth(stack);
+    expect(json.output.key_facts.value).toEqual({
+      id: expect.stringMatching(/^\$\{apikeys_api_key\.key_resource_[0-9A-F]+\.id\}$/),
+      prefix: expect.stringMatching(/\.prefix\}$/),
+      account: expect.stringMatching(/\.service_account_id\}$/),
+      created: expect.stringMatching(/\.created_at\}$/),
+      expires: expect.stringMatching(/\.expires_at\}$/),
+    });
+    expect(json.output.account.depends_on).toEqual([expect.stringMatching(/apikeys_service_account\.sa_resource_/), expect.stringMatching(/apikeys_api_key\.key_resource_/)]);
+  });
+
+  test("user strings are taken literally by Terraform: template sequences are escaped", () => {
+    const { stack, api, store } = fixture();
+    const sa = new ServiceAccount(stack, "sa", { api, name: "sa", description: "%{ if true }x%{ endif }" });
+    new ApiKey(stack, "key", { serviceAccount: sa, name: '${file("/etc/hostname")}', store, secretPath: "k" });
+    const json = synth(stack);
+    const [key] = Object.values(json.resource.apikeys_api_key) as any[];
+    const [account] = Object.values(json.resource.apikeys_service_account) as any[];
+    expect(key.name).toBe('$${file("/etc/hostname")}');
+    expect(account.description).toBe("%%{ if true }x%%{ endif }");
+  });
+
+  test("synth puts the provider executable in the stack's implied local mirror, for each platform", () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-api-keys-mirror-"));
+    const previous = process.cwd();
+    try {
+      fs.writeFileSync(path.join(project, "recipient.txt"), RECIPIENT);
+      process.chdir(project);
+      const app = new App({ outdir: "cdktf.out" });
+      const stack = new TerraformStack(app, "mirror");
+      const api = Api.flownally({ baseUrl: "https://api.flownally.example", tokenEnv: "FLOWNALLY_TOKEN" });
+      const store = SecretStore.ageFile({ directory: "secrets", recipientFile: "recipient.txt" });
+      new ApiKey(stack, "key", { serviceAccount: new ServiceAccount(stack, "sa", { api, name: "sa" }), name: "k", store, secretPath: "k" });
+      fs.mkdirSync("cdktf.out/stacks/mirror", { recursive: true });
+      fs.writeFileSync("cdktf.out/stacks/mirror/.terraform.lock.hcl", 'provider "registry.terraform.io/hashicorp/null" {\n  version = "3.2.3"\n}\n');
+      app.synth();
+      process.chdir(previous);
+
+      const bundle = fs.readFileSync(path.resolve(__dirname, "../../dist/provider.cjs"));
+      for (const platform of ["linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64"]) {
+        const exe = path.join(project, "cdktf.out/stacks/mirror/terraform.d/plugins/cdktf-api-keys.local/cdktf-api-keys/apikeys", version, platform, `terraform-provider-apikeys_v${version}`);
+        expect(fs.statSync(exe).mode & 0o777).toBe(0o755);
+        expect(fs.readFileSync(exe).equals(bundle)).toBe(true);
+      }
+      // The lock file records the executable's checksum (so `cdktf deploy` needs no registry), keeping other providers' entries.
+      const lock = fs.readFileSync(path.join(project, "cdktf.out/stacks/mirror/.terraform.lock.hcl"), "utf8");
+      expect(lock).toContain(`provider "cdktf-api-keys.local/cdktf-api-keys/apikeys" {\n  version     = "${version}"`);
+      expect(lock).toContain(packageHash(`terraform-provider-apikeys_v${version}`, bundle));
+      expect(lock).toContain('provider "registry.terraform.io/hashicorp/null"');
+      const json = JSON.parse(fs.readFileSync(path.join(project, "cdktf.out/stacks/mirror/cdk.tf.json"), "utf8"));
+      expect(json.provider.apikeys).toEqual([{ project_dir: "../../.." }]);
+      expect(json.terraform.backend).toEqual({ local: { path: "terraform.tfstate" } });
+    } finally {
+      process.chdir(previous);
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  describe("engines", () => {
+    test("a key takes its account's engine; mixing engines is refused with the fix", () => {
+      const { stack, api, store } = fixture();
+      const hooked = new ServiceAccount(stack, "hooked", { api, name: "hooked", engine: "hooks" });
+      const key = new ApiKey(stack, "inherits", { serviceAccount: hooked, name: "k", store, secretPath: "a" });
+      expect(key.engine).toBe("hooks");
+      expect(() => new ApiKey(stack, "mixed", { serviceAccount: hooked, name: "k", store, secretPath: "b", engine: "provider" })).toThrow(
+        /ApiKey test\/mixed: `engine` is "provider" but its serviceAccount test\/hooked uses "hooks".*set the same `engine` on both/,
+      );
+    });
+
+    test("`carrier` without the hooks engine is refused, naming the fix", () => {
+      const { stack, api } = fixture();
+      expect(() => new ServiceAccount(stack, "sa", { api, name: "sa", carrier: "null_resource" })).toThrow(/`carrier` applies only to the fallback hooks engine. Add `engine: "hooks"`/);
+    });
+
+    test("attributes that only state knows are refused on the hooks engine", () => {
+      const { stack, api, store } = fixture();
+      const sa = new ServiceAccount(stack, "sa", { api, name: "sa", engine: "hooks" });
+      const key = new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store, secretPath: "k" });
+      expect(() => key.keyId).toThrow(/ApiKey test\/key: `id` is known only on the provider engine/);
+      expect(() => sa.serviceAccountId).toThrow(/ServiceAccount test\/sa: `id` is known only on the provider engine/);
+    });
+  });
+});

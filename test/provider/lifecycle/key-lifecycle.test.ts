@@ -1,0 +1,131 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { createClient } from "../../../src/clients/create-client";
+import type { KeyManagementClient } from "../../../src/clients/types";
+import { startEmulator, RunningEmulator } from "../../../src/emulator/start-emulator";
+import { confirmKey, createKey, deleteKey, KeySpec, keyStatus, RevokedButNotCleanedError } from "../../../src/provider/lifecycle/key-lifecycle";
+import { ProviderContext } from "../../../src/provider/provider-context";
+import { AgeFileStore } from "../../../src/stores/age-file-store";
+import { generateIdentityFiles, readIdentity } from "../../../src/stores/age-identity";
+
+/**
+ * The provider's key life cycle against the real emulator and the real store, without terraform:
+ * what an earlier attempt left behind is resolved before anything new is minted.
+ */
+describe("key life cycle (provider engine)", () => {
+  let emulator: RunningEmulator;
+  let dir: string;
+  let ctx: ProviderContext;
+  let client: KeyManagementClient;
+  let store: AgeFileStore;
+  let spec: KeySpec;
+  const active = () => emulator.inspect().apiKeys.filter((k) => k.status === "active");
+
+  beforeEach(async () => {
+    emulator = await startEmulator();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-api-keys-lifecycle-"));
+    const recipient = await generateIdentityFiles(path.join(dir, "identity.txt"), path.join(dir, "recipient.txt"));
+    ctx = new ProviderContext({ FLOWNALLY_TOKEN: emulator.adminToken }, dir);
+    ctx.configure(".");
+    const api = { kind: "flownally" as const, baseUrl: emulator.url, tokenEnv: "FLOWNALLY_TOKEN" };
+    client = createClient(api, emulator.adminToken);
+    const account = await client.createServiceAccount({ name: "owner" });
+    store = new AgeFileStore({ directory: path.join(dir, "secrets"), recipient, identity: readIdentity(path.join(dir, "identity.txt")) });
+    spec = { address: "stack/key", api, serviceAccountId: account.id, name: "key", store: { kind: "age-file", directory: "secrets", recipient }, secretPath: "team/key" };
+  });
+  afterEach(async () => {
+    await emulator.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("create stores the value with an unconfirmed record and leaves no intent; a plan confirms it", async () => {
+    const { value } = await createKey(ctx, spec);
+    const payload = await store.readSecret("team/key");
+    expect(payload.keyId).toBe(value.id);
+    expect(await client.authenticates(payload.value)).toBe(true);
+    expect(await store.readMintIntent("team/key")).toBeUndefined();
+    expect(await store.readKeyRecord("team/key")).toMatchObject({ keyId: value.id, address: "stack/key", confirmed: false });
+    await confirmKey(ctx, spec, value.id);
+    expect((await store.readKeyRecord("team/key"))?.confirmed).toBe(true);
+    expect(await keyStatus(ctx, spec, value)).toBe("active");
+  });
+
+  test("an intent left by an unclear attempt: its stray key is revoked before a new one is minted", async () => {
+    const startedAt = new Date().toISOString();
+    const stray = await client.createApiKey(spec.serviceAccountId, { name: "key" }); // minted, value lost
+    await store.writeMintIntent("team/key", { address: "stack/key", serviceAccountId: spec.serviceAccountId, name: "key", startedAt });
+    const { value, warnings } = await createKey(ctx, spec);
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`revoked key ${stray.info.id} \\("key"\\): an earlier attempt minted it at team/key but its value was never stored`))]);
+    expect(active().map((k) => k.id)).toEqual([value.id]);
+  });
+
+  test("a key stored by a create whose result never reached the state is adopted, not minted again", async () => {
+    const first = await createKey(ctx, spec);
+    const again = await createKey(ctx, spec);
+    expect(again.value.id).toBe(first.value.id);
+    expect(again.warnings).toEqual([expect.stringMatching(/adopted key .* an earlier apply stored it but ended before Terraform saved it/)]);
+    expect(active()).toHaveLength(1);
+  });
+
+  test("...and revoked when it no longer matches the configuration", async () => {
+    const first = await createKey(ctx, spec);
+    const again = await createKey(ctx, { ...spec, expiresInDays: 30 });
+    expect(again.value.id).not.toBe(first.value.id);
+    expect(active().map((k) => k.id)).toEqual([again.value.id]);
+  });
+
+  test("a confirmed key at the path (a replacement's old object) is left to its own delete", async () => {
+    const first = await createKey(ctx, spec);
+    await confirmKey(ctx, spec, first.value.id);
+    const second = await createKey(ctx, spec);
+    expect(active().map((k) => k.id).sort()).toEqual([first.value.id, second.value.id].sort());
+    await deleteKey(ctx, spec, first.value.id); // the old object's delete: revokes, leaves the new secret
+    expect(active().map((k) => k.id)).toEqual([second.value.id]);
+    expect((await store.readSecret("team/key")).keyId).toBe(second.value.id);
+  });
+
+  test("a renamed construct of the same stack takes the path over and retires the old key", async () => {
+    const old = await createKey(ctx, spec);
+    await confirmKey(ctx, spec, old.value.id);
+    const renamed = await createKey(ctx, { ...spec, address: "stack/renamed" });
+    expect(renamed.warnings).toEqual([expect.stringMatching(new RegExp(`revoked key ${old.value.id} of stack/key, which held team/key before`))]);
+    expect(active().map((k) => k.id)).toEqual([renamed.value.id]);
+  });
+
+  test("a path held by another stack is refused before anything is minted", async () => {
+    await createKey(ctx, spec);
+    await expect(createKey(ctx, { ...spec, address: "other-stack/key" })).rejects.toThrow(
+      /secret_path "team\/key" in store secrets holds the key of stack\/key, another stack; nothing was minted/,
+    );
+    expect(active()).toHaveLength(1);
+  });
+
+  test("status reports a missing secret and a revoked key", async () => {
+    const { value } = await createKey(ctx, spec);
+    fs.rmSync(path.join(dir, "secrets/team/key.age"));
+    expect(await keyStatus(ctx, spec, value)).toBe("secret_missing");
+    await client.revokeApiKey(spec.serviceAccountId, value.id);
+    ctx.changed(spec.api, spec.serviceAccountId);
+    expect(await keyStatus(ctx, spec, value)).toBe("revoked");
+  });
+
+  test("delete is idempotent, and a failed secret removal after the revoke says so", async () => {
+    const { value } = await createKey(ctx, spec);
+    const secretFile = path.join(dir, "secrets/team/key.age");
+    fs.rmSync(secretFile);
+    fs.mkdirSync(path.join(secretFile, "in-the-way"), { recursive: true });
+    await expect(deleteKey(ctx, spec, value.id)).rejects.toThrow(RevokedButNotCleanedError);
+    expect(active()).toHaveLength(0);
+    fs.rmSync(secretFile, { recursive: true });
+    await deleteKey(ctx, spec, value.id);
+    await deleteKey(ctx, spec, value.id);
+    expect(fs.existsSync(path.join(dir, "secrets/team"))).toBe(false);
+  });
+
+  test("after StopProvider no new key is minted", async () => {
+    await ctx.gate.stop();
+    await expect(ctx.gate.run("minting key", () => createKey(ctx, spec))).rejects.toThrow(/Terraform is stopping .*minting key was not started/);
+    expect(active()).toHaveLength(0);
+  });
+});
