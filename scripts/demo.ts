@@ -42,8 +42,8 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
       pending += chunk;
       const lines = pending.split("\n");
       pending = lines.pop() ?? "";
-      // Hook lines arrive as `terraform_data.<id> (local-exec): <address>: ...`: the address says it all.
-      for (const line of lines) if (show.test(line)) say(line.replace(/^\S+ \(local-exec\): /, "").trim());
+      // Terraform's lines name the resource as `apikeys_api_key.<construct id>_resource_<hash>`: the construct id says it all.
+      for (const line of lines) if (show.test(line)) say(line.replace(/^apikeys_(\w+)\.(\S+?)_resource_[0-9A-F]+: /, "$2 ($1): ").trim());
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
 
     step(4, "terraform init and apply");
     await run("terraform", ["init", "-input=false", "-no-color"], stackDir, env, /Terraform has been successfully initialized/);
-    await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], stackDir, env, /\(local-exec\): (?!Executing)|Apply complete/);
+    await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], stackDir, env, /: Creation complete|Apply complete/);
 
     const apiSpec: ApiSpec = { kind: api, baseUrl: emulator.url, tokenEnv: `${ENV}_TOKEN` };
     const client = createClient(apiSpec, emulator.adminToken);
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     if (!/No changes/.test(plan)) throw new Error("the second plan is not empty");
 
     step(8, "terraform destroy, then the keys no longer authenticate");
-    await run("terraform", ["destroy", "-auto-approve", "-input=false", "-no-color"], stackDir, env, /\(local-exec\): (?!Executing)|Destroy complete/);
+    await run("terraform", ["destroy", "-auto-approve", "-input=false", "-no-color"], stackDir, env, /: Destruction complete|Destroy complete/);
     for (const [secretPath, value, serviceAccountId] of values) {
       const ok = await client.authenticates(value, serviceAccountId);
       say(`${secretPath}: ${ok ? "STILL AUTHENTICATES" : "rejected (revoked)"}`);

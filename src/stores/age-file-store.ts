@@ -213,8 +213,29 @@ export class AgeFileStore implements SecretStoreBackend {
     return this.readRecord<MintIntent>(this.intentFile(secretPath), MINT_INTENT_FIELDS);
   }
 
+  /**
+   * Records the intent, exclusively: it fails with code `EEXIST` when an intent for `secretPath` exists,
+   * so two applies can never mint for one path at once (the claim has no check-then-write gap).
+   */
   public async writeMintIntent(secretPath: string, intent: MintIntent): Promise<void> {
-    await this.write(this.intentFile(secretPath), prettyJson(intent));
+    const file = this.intentFile(secretPath);
+    let temp: string | undefined;
+    try {
+      temp = await writePrivateTempFile(file, prettyJson(intent));
+      await fsp.link(temp, file); // fails if the file exists: an atomic create-if-absent
+      await syncDirectory(path.dirname(file));
+    } catch (e) {
+      if (errorCode(e) === "EEXIST") {
+        throw new AgeFileStoreError(
+          `another apply is minting a key at secretPath ${JSON.stringify(secretPath)} right now (${file} exists); nothing was minted. ` +
+            "Two stacks (or two runs) must not share a secret path: wait for the other run, or give one key another secretPath.",
+          "EEXIST",
+        );
+      }
+      throw new AgeFileStoreError(`cannot write ${file}: ${describeFileError(e)}`, errorCode(e));
+    } finally {
+      if (temp !== undefined) await fsp.rm(temp, { force: true }).catch(() => undefined);
+    }
   }
 
   public async deleteMintIntent(secretPath: string): Promise<void> {

@@ -15,7 +15,7 @@ export interface KeyRecord {
   readonly createdAt: string;
   readonly expiresAt: string | null;
   /**
-   * Provider engine: false until Terraform is seen holding the key in its state (a later plan or read),
+   * Provider engine: false until Terraform is seen holding the key in its state (the next refresh),
    * so a key whose create finished after Terraform was killed is told apart from one that state tracks.
    * Absent on records written by the hook engine.
    */

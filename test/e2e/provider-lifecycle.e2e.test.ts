@@ -1,16 +1,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import { TerraformOutput, TerraformStack } from "cdktf";
-import { ApiKey, ServiceAccount } from "../../src";
+import { ApiKey, SecretStore, ServiceAccount } from "../../src";
 import { createClient } from "../../src/clients/create-client";
 import { AgeFileStore } from "../../src/stores/age-file-store";
-import { readIdentity } from "../../src/stores/age-identity";
+import { generateIdentityFiles, readIdentity } from "../../src/stores/age-identity";
 import { Project } from "./harness";
 
 /** Terraform wraps long lines: compare with whitespace collapsed. */
 const flat = (text: string) => text.replace(/\s+/g, " ");
 
-type Layout = { accounts: Record<string, string[]>; keys?: Record<string, { account: string; path: string; name?: string }> };
+type Layout = { accounts: Record<string, string[]>; keys?: Record<string, { account: string; path: string; name?: string }>; recipientFile?: string };
 
 /**
  * The provider engine with the real terraform binary: what Terraform now owns. Each step changes the
@@ -23,7 +23,7 @@ describe("end to end with terraform: the provider owns the life cycle", () => {
 
   const build = (layout: Layout) => (stack: TerraformStack) => {
     const api = project.api();
-    const store = project.store();
+    const store = layout.recipientFile ? SecretStore.ageFile({ directory: "secrets", recipientFile: layout.recipientFile }) : project.store();
     const accounts = new Map<string, ServiceAccount>();
     for (const name of Object.keys(layout.accounts)) accounts.set(name, new ServiceAccount(stack, name, { api, name }));
     for (const [name, keys] of Object.entries(layout.accounts)) {
@@ -178,6 +178,24 @@ describe("end to end with terraform: the provider owns the life cycle", () => {
     const result = await project.terraform(stackDir, ["import", "-input=false", address, "key_does_not_matter"]);
     expect(result.code).not.toBe(0);
     expect(flat(result.stderr)).toMatch(/cannot be imported.*shows a key's value only once.*mints a new key/);
+  });
+
+  test("a new recipient re-encrypts the stored secret in place: an update, not a new key", async () => {
+    await apply({ accounts: { billing: ["fresh"], imported: [] } });
+    const before = await read("billing/fresh");
+    await generateIdentityFiles(path.join(project.dir, ".keys/next-identity.txt"), path.join(project.dir, ".keys/next-recipient.txt"));
+    stackDir = project.synth("life", build({ accounts: { billing: ["fresh"], imported: [] }, recipientFile: ".keys/next-recipient.txt" }));
+    const plan = await project.ok(project.terraform(stackDir, ["plan", "-input=false"]));
+    expect(plan.stdout).toMatch(/Plan: 0 to add, 1 to change, 0 to destroy/);
+    const refused = await project.terraform(stackDir, ["apply", "-auto-approve", "-input=false"]);
+    expect(flat(refused.stderr)).toMatch(/needs the current identity: set CDKTF_API_KEYS_IDENTITY/);
+    await project.ok(project.terraform(stackDir, ["apply", "-auto-approve", "-input=false"], { CDKTF_API_KEYS_IDENTITY: ".keys/identity.txt" }));
+    const next = new AgeFileStore({ directory: project.secretsDir, identity: readIdentity(path.join(project.dir, ".keys/next-identity.txt")) });
+    const after = await next.readSecret("billing/fresh");
+    expect(after.keyId).toBe(before.keyId);
+    expect(after.value).toBe(before.value);
+    await expect(reader().readSecret("billing/fresh")).rejects.toThrow();
+    expect(await planExitCode()).toBe(0);
   });
 
   test("destroy leaves nothing: no active key, no account, an empty store; no value anywhere but the store", async () => {

@@ -64,6 +64,14 @@ export async function createKey(ctx: ProviderContext, spec: KeySpec): Promise<Wi
     );
   }
   const intent = await store.readMintIntent(spec.secretPath);
+  if (intent && stackOf(intent.address) !== stackOf(spec.address)) {
+    // Another stack's apply holds the path (minting now, or interrupted): only that stack, serialized
+    // by its own state lock, may resolve its intent.
+    throw new Error(
+      `secret_path "${spec.secretPath}" in store ${spec.store.directory} is claimed by ${intent.address}, another stack, which ` +
+        `started minting there at ${intent.startedAt}; nothing was minted. Give this key another secretPath.`,
+    );
+  }
   if (intent) warnings.push(...(await resolveIntent(ctx, store, spec, intent, previous)));
 
   if (previous && previous.address === spec.address && previous.confirmed === false) {

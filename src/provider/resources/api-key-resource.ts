@@ -46,12 +46,8 @@ export function apiKeyResource(ctx: ProviderContext): ResourceHandler {
     },
 
     async plan({ prior, proposed }: PlanRequest): Promise<PlanResponse> {
-      if (!proposed) {
-        if (prior) await confirmKey(ctx, { store: storeOf(prior), secretPath: str(prior, "secret_path") }, str(prior, "id")).catch(() => undefined);
-        return { planned: null };
-      }
+      if (!proposed) return { planned: null };
       if (!prior) return { planned: plannedForCreate(schema, proposed, { status: "active" }) };
-      await confirmKey(ctx, { store: storeOf(prior), secretPath: str(prior, "secret_path") }, str(prior, "id")).catch(() => undefined);
       const replace = changedPaths(prior, proposed, IDENTITY);
       if (!sameStoreLocation(prior, proposed)) replace.push(["store"]);
       if (prior.status !== "active") replace.push(["status"]);
@@ -84,7 +80,10 @@ export function apiKeyResource(ctx: ProviderContext): ResourceHandler {
 
     async read(current: TfObject): Promise<ReadResponse> {
       if (current.api === null) return { newState: current }; // nothing to check against yet
-      const status = await keyStatus(ctx, specOf(current), keyOf(current));
+      const spec = specOf(current);
+      const status = await keyStatus(ctx, spec, keyOf(current));
+      // The state holds this key: a later create at the path must not take it for a lost one.
+      if (status === "active") await confirmKey(ctx, spec, str(current, "id"));
       return { newState: { ...current, status } };
     },
 

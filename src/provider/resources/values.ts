@@ -97,13 +97,16 @@ export function changedPaths(prior: TfObject, proposed: TfObject, identity: read
   return identity.filter((name) => !sameValue(prior[name], proposed[name])).map((name) => [name]);
 }
 
-/** The planned object for a create or a replacement: every computed attribute the config leaves null becomes unknown. */
+/**
+ * The planned object for a create or a replacement: every computed attribute becomes unknown ("known
+ * after apply"), but those in `known` and those the configuration sets (optional + computed).
+ */
 export function plannedForCreate(schema: Schema, proposed: TfObject, known: TfObject = {}): TfObject {
   const planned: Record<string, TfValue> = { ...proposed };
   for (const [name, attribute] of Object.entries(schema.attributes)) {
     if (!attribute.computed) continue;
     if (name in known) planned[name] = known[name];
-    else if (proposed[name] === null || proposed[name] === undefined) planned[name] = UNKNOWN;
+    else if (!attribute.optional || proposed[name] === null || proposed[name] === undefined) planned[name] = UNKNOWN;
   }
   return planned;
 }

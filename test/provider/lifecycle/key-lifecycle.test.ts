@@ -4,7 +4,7 @@ import * as path from "path";
 import { createClient } from "../../../src/clients/create-client";
 import type { KeyManagementClient } from "../../../src/clients/types";
 import { startEmulator, RunningEmulator } from "../../../src/emulator/start-emulator";
-import { confirmKey, createKey, deleteKey, KeySpec, keyStatus, RevokedButNotCleanedError } from "../../../src/provider/lifecycle/key-lifecycle";
+import { confirmKey, createKey, deleteKey, KeySpec, keyStatus, reencryptKey, RevokedButNotCleanedError } from "../../../src/provider/lifecycle/key-lifecycle";
 import { ProviderContext } from "../../../src/provider/provider-context";
 import { AgeFileStore } from "../../../src/stores/age-file-store";
 import { generateIdentityFiles, readIdentity } from "../../../src/stores/age-identity";
@@ -98,6 +98,32 @@ describe("key life cycle (provider engine)", () => {
     await expect(createKey(ctx, { ...spec, address: "other-stack/key" })).rejects.toThrow(
       /secret_path "team\/key" in store secrets holds the key of stack\/key, another stack; nothing was minted/,
     );
+    expect(active()).toHaveLength(1);
+  });
+
+  test("two stacks racing for one new secret path: exactly one mints, the other is refused", async () => {
+    const results = await Promise.allSettled([createKey(ctx, spec), createKey(ctx, { ...spec, address: "other-stack/key" })]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const [refused] = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(String(refused.reason)).toMatch(/another apply is minting a key at secretPath "team\/key"|claimed by .*another stack|holds the key of .*another stack/);
+    expect(active()).toHaveLength(1);
+    expect(await store.readMintIntent("team/key")).toBeUndefined();
+  });
+
+  test("a new recipient re-encrypts the stored value in place, with the current identity; nothing is minted", async () => {
+    const { value } = await createKey(ctx, spec);
+    const newRecipient = await generateIdentityFiles(path.join(dir, "new-identity.txt"), path.join(dir, "new-recipient.txt"));
+    const moved = { ...spec, store: { ...spec.store, recipient: newRecipient } };
+    await expect(reencryptKey(ctx, moved, value.id)).rejects.toThrow(/needs the current identity: set CDKTF_API_KEYS_IDENTITY/);
+
+    const withIdentity = new ProviderContext({ FLOWNALLY_TOKEN: emulator.adminToken, CDKTF_API_KEYS_IDENTITY: "identity.txt" }, dir);
+    withIdentity.configure(".");
+    await reencryptKey(withIdentity, moved, value.id);
+    const reader = new AgeFileStore({ directory: path.join(dir, "secrets"), identity: readIdentity(path.join(dir, "new-identity.txt")) });
+    const payload = await reader.readSecret("team/key");
+    expect(payload.keyId).toBe(value.id);
+    expect(await client.authenticates(payload.value)).toBe(true);
+    await expect(store.readSecret("team/key")).rejects.toThrow(); // the old identity no longer decrypts it
     expect(active()).toHaveLength(1);
   });
 
