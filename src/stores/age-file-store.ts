@@ -16,7 +16,7 @@ import { identityProblem, recipientProblem } from "./age-identity";
 import { loadAge } from "./load-age";
 import { describeFileError, writePrivateTempFile } from "./private-file";
 import { validateSecretPath } from "./secret-path";
-import type { AccountRecord, KeyRecord, MintIntent, SecretPayload, SecretStoreBackend } from "./types";
+import type { AccountRecord, KeyRecord, MintIntent, SecretPayload, SecretStoreBackend, StoredKeyRecord } from "./types";
 
 /** How to open an {@link AgeFileStore}. */
 export interface AgeFileStoreOptions {
@@ -34,11 +34,7 @@ export interface AgeFileStoreOptions {
   readonly identity?: string;
 }
 
-/** A key record and the secret path it sits at, as {@link AgeFileStore.listKeyRecords} returns them. */
-export interface StoredKeyRecord {
-  readonly secretPath: string;
-  readonly record: KeyRecord;
-}
+export type { StoredKeyRecord } from "./types";
 
 /** A store failure explained in its message. Messages name paths, never a secret or a private key. */
 export class AgeFileStoreError extends Error {

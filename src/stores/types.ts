@@ -73,4 +73,12 @@ export interface SecretStoreBackend {
   readAccountRecord(address: string): Promise<AccountRecord | undefined>;
   writeAccountRecord(record: AccountRecord): Promise<void>;
   deleteAccountRecord(address: string): Promise<void>;
+  /** Every key record in the store with its secret path, sorted by secret path. */
+  listKeyRecords(): Promise<StoredKeyRecord[]>;
+}
+
+/** A key record and the secret path it sits at, as {@link SecretStoreBackend.listKeyRecords} returns them. */
+export interface StoredKeyRecord {
+  readonly secretPath: string;
+  readonly record: KeyRecord;
 }

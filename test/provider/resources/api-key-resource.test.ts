@@ -57,7 +57,7 @@ describe("apikeys_api_key plans", () => {
     ["secret_path", { secret_path: "team/other" }],
     ["api", { api: { kind: "flownally", base_url: "https://eu.flownally.example" } }],
     ["store", { store: { kind: "age-file", directory: "elsewhere", recipient: "age1old" } }],
-  ])("a changed %s re-mints the key", async (attribute, change) => {
+  ] as [string, TfObject][])("a changed %s re-mints the key", async (attribute, change) => {
     const { planned, requiresReplace } = await plan(state, { ...state, ...change });
     expect(requiresReplace).toEqual([[attribute]]);
     expect(planned).toMatchObject({ id: UNKNOWN, status: "active" });
