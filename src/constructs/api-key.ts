@@ -116,6 +116,7 @@ export class ApiKey extends Construct implements ITerraformDependable {
     this.keyName = props.name;
     this.secretPath = props.secretPath;
     const address = addressOf(this);
+    account._offerStore(props.store);
 
     if (this.engine === "provider") {
       this.resource = new ProviderResource(
@@ -138,7 +139,6 @@ export class ApiKey extends Construct implements ITerraformDependable {
       );
       return;
     }
-    account._offerStore(props.store);
     this.resource = createHookResource(this, "resource", {
       carrier: props.carrier ?? "terraform_data",
       dependsOn: account.dependable ? [account.dependable] : undefined,

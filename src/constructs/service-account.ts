@@ -9,7 +9,7 @@ import { accountsNotCreatable, accountWithoutStore, invalidProp, missingProp, no
 import { Carrier, createHookResource } from "./hook-resource";
 import { Engine, engineOf } from "./engine";
 import { escapeTemplate } from "./escape";
-import { apiAttributes, ProviderResource } from "./provider-resources";
+import { apiAttributes, ProviderResource, storeAttributes } from "./provider-resources";
 import { RESOURCE_TYPES } from "../provider-contract";
 import { SecretStore } from "./secret-store";
 import { checkAccountName, checkDescription, checkRoles } from "./validate";
@@ -54,8 +54,9 @@ export interface ServiceAccountProps {
    */
   readonly roles?: string[];
   /**
-   * Where the account's non-secret record (its id) is kept (hooks engine only; the provider engine keeps
-   * the id in Terraform state).
+   * Where the account's non-secret record is kept: its id on the hooks engine; on the provider engine
+   * (which keeps the id in Terraform state) only the pending record of a create in flight, which makes
+   * an interrupted create recoverable.
    * @default - the store of the first ApiKey created for this account
    */
   readonly store?: SecretStore;
@@ -162,6 +163,7 @@ export class ServiceAccount extends Construct implements IServiceAccount, ITerra
         name: escapeTemplate(props.name),
         description: props.description !== undefined ? escapeTemplate(props.description) : undefined,
         roles: props.roles?.map(escapeTemplate),
+        store: this.store ? storeAttributes(this.store) : undefined,
       }));
       return;
     }

@@ -102,6 +102,35 @@ describe("end to end with terraform: no key orphaned, lost or duplicated", () =>
     await project.destroy(stackDir);
   });
 
+  test.each([
+    ["a 502 after the server created it", "bad-account"],
+    ["terraform killed while it was being created", "killed-account"],
+  ])("service account: %s; the next apply adopts it instead of failing on its name", async (_name, stackName) => {
+    const stackDir = synth(stackName, 3);
+    await project.ok(project.terraform(stackDir, ["init", "-input=false"]));
+    const createAccount = { method: "POST", path: /\/service-accounts$/ };
+    if (stackName === "bad-account") {
+      proxy.when(createAccount).forwardThen502();
+      const failed = await project.terraform(stackDir, ["apply", "-auto-approve", "-input=false"]);
+      expect(flat(failed.stderr)).toMatch(/may have created service account "bad-account-owner" anyway\. The next apply finds it and adopts it/);
+    } else {
+      const held = proxy.when(createAccount).hold();
+      const { child, done } = project.startTerraform(stackDir, ["apply", "-auto-approve", "-input=false"]);
+      await held.waitUntilHeld(1);
+      child.kill("SIGKILL");
+      await done;
+      held.release();
+      await providersGone();
+    }
+    proxy.clearRules();
+    const healed = await project.ok(project.terraform(stackDir, ["apply", "-auto-approve", "-input=false"]));
+    expect(flat(healed.stdout + healed.stderr)).toMatch(/adopted service account sa_\S+/);
+    const owners = project.emulator.inspect().serviceAccounts.filter((a) => a.name === `${stackName}-owner` && !a.deletedAt);
+    expect(owners).toHaveLength(1);
+    await expectHealthy(stackName, 3, stackDir);
+    await project.destroy(stackDir);
+  });
+
   test.each([3, 12, 25])("terraform killed (SIGKILL) after %i keys were minted of 40: the re-apply leaves 0 orphaned, 0 lost, 0 duplicated", async (after) => {
     const stackName = `kill${after}`;
     const stackDir = synth(stackName, 40);

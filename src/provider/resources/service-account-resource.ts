@@ -4,8 +4,8 @@
  */
 import type { ProviderContext } from "../provider-context";
 import type { ApplyRequest, ApplyResponse, PlanRequest, PlanResponse, ReadResponse, ResourceHandler, Schema, TfObject } from "../protocol/types";
-import { mayHaveActed } from "../lifecycle/key-lifecycle";
-import { apiOf, changedPaths, optList, optStr, plannedForCreate, plannedForUpdate, str } from "./values";
+import { AccountSpec, confirmAccount, createAccount } from "../lifecycle/account-lifecycle";
+import { apiOf, changedPaths, optList, optStr, plannedForCreate, plannedForUpdate, storeOf, str } from "./values";
 
 const schema: Schema = {
   version: 0,
@@ -18,6 +18,7 @@ const schema: Schema = {
     name: { type: "string", required: true, description: "The account's name. Changing it replaces the account and its keys." },
     description: { type: "string", optional: true, description: "Description (Flownally). Changing it replaces the account." },
     roles: { type: ["list", "string"], optional: true, description: "Roles its keys inherit (Flexprice). Changing them replaces the account and its keys." },
+    store: { type: ["map", "string"], optional: true, description: "The secret store that keeps the pending record of a create in flight, so an interrupted create is resolved by the next apply." },
     created_at: { type: "string", computed: true, description: "When the account was created (RFC 3339)." },
     status: { type: "string", computed: true, description: "What the last refresh found: active or missing. Missing plans a replacement." },
   },
@@ -45,27 +46,23 @@ export function serviceAccountResource(ctx: ProviderContext): ResourceHandler {
         const api = apiOf(prior);
         await ctx.gate.run(`deleting service account ${str(prior, "id")}`, () => ctx.client(api).deleteServiceAccount(str(prior, "id")));
         ctx.changed(api);
+        await confirmAccount(ctx, specOf(prior), str(prior, "id")); // no record of it is left behind
         return { newState: null };
       }
       if (prior) return { newState: planned };
-      const api = apiOf(planned);
-      const name = str(planned, "name");
-      const account = await ctx.gate.run(`creating service account "${name}"`, async () => {
-        try {
-          return await ctx.client(api).createServiceAccount({ name, description: optStr(planned, "description"), roles: optList(planned, "roles") });
-        } catch (e) {
-          throw explainCreateFailure(e, name, optStr(planned, "address"));
-        } finally {
-          ctx.changed(api);
-        }
-      });
-      return { newState: { ...planned, id: account.id, created_at: account.createdAt, status: "active" } };
+      const spec = specOf(planned);
+      const { value: account, warnings } = await ctx.gate.run(`creating service account "${spec.name}"`, () => createAccount(ctx, spec));
+      return {
+        newState: { ...planned, id: account.id, created_at: account.createdAt, status: "active" },
+        diagnostics: warnings.map((detail) => ({ severity: "warning" as const, summary: `Service account ${spec.address}`, detail })),
+      };
     },
 
     async read(current: TfObject): Promise<ReadResponse> {
       if (current.api === null) return { newState: current }; // just imported: the plan looks it up with the configuration's API
       const id = str(current, "id");
       const found = (await ctx.listAccounts(apiOf(current))).some((a) => a.id === id);
+      if (found) await confirmAccount(ctx, specOf(current), id);
       return { newState: { ...current, status: found ? "active" : "missing" } };
     },
 
@@ -98,20 +95,13 @@ async function planImported(ctx: ProviderContext, prior: TfObject, proposed: TfO
   return { planned: replace.length ? plannedForCreate(schema, proposed, { status: "active" }) : planned, requiresReplace: replace };
 }
 
-function explainCreateFailure(e: unknown, name: string, address: string | undefined): Error {
-  const message = (e as Error).message;
-  if ((e as { code?: string }).code === "service_account_name_taken") {
-    return new Error(
-      `${message}. An active service account named "${name}" exists and this state does not hold it. If an earlier apply was ` +
-        `interrupted while creating it, adopt it: terraform import '<resource address of ${address ?? name}>' <its id>. Otherwise ` +
-        "reference it with ServiceAccount.fromId, or choose another name.",
-    );
-  }
-  if (mayHaveActed(e)) {
-    return new Error(
-      `${message}. The API may have created service account "${name}" anyway. If the next apply reports the name as taken, ` +
-        "import that account (terraform import <address> <id>) instead of creating another.",
-    );
-  }
-  return e as Error;
+function specOf(obj: TfObject): AccountSpec {
+  return {
+    address: optStr(obj, "address") ?? str(obj, "name"),
+    api: apiOf(obj),
+    name: str(obj, "name"),
+    description: optStr(obj, "description"),
+    roles: optList(obj, "roles"),
+    store: obj.store !== null && obj.store !== undefined ? storeOf(obj) : undefined,
+  };
 }
