@@ -1,9 +1,21 @@
 /**
- * `cdktf-api-keys emulator [--api flownally|factory|...] [--port 0] [--host 127.0.0.1] [--admin-token T]`:
- * runs an API emulator in the foreground until SIGINT or SIGTERM. Prints the URL, the admin token and
- * the id of every service account that exists from the start (Factory's seeded accounts).
+ * `cdktf-api-keys emulator [--api flownally|factory|...] [--port 0] [--host 127.0.0.1] [--admin-token T]
+ * [--json] [--write-env FILE]`: runs an API emulator in the foreground until SIGINT or SIGTERM. Prints
+ * the URL, the admin token and the id of every service account that exists from the start (Factory's
+ * seeded accounts), as lines for people or one JSON line, and can write them to an env file for scripts.
+ *
+ * The env file flag is not called `--env-file`: node itself looks for `--env-file` anywhere on its
+ * command line, also after the script's name, and exits ("node: <file>: not found") before this code
+ * runs when the file does not exist yet (nodejs/node#54232; node 20 to 26 at least).
  */
-import { EMULATED_APIS, startEmulator, type EmulatedApiName, type EmulatorOptions } from "../emulator/start-emulator";
+import * as path from "path";
+import { EMULATED_APIS, startEmulator, type EmulatedApiName, type EmulatorOptions, type RunningEmulator } from "../emulator/start-emulator";
+import { parseArgs, stringFlag, UsageError } from "./args";
+import { announcementJson, announcementText, emulatorEnv, emulatorFacts } from "./emulator-announcement";
+import { envFileText, writeEnvFile } from "./env-file";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitStatusText } from "./exit-status";
+import { stopRequest } from "./stop-request";
+import { errorText } from "./store-settings";
 
 /** Where the command writes, and an extra way to stop it (tests, embedding). */
 export interface EmulatorCommandIo {
@@ -22,111 +34,142 @@ export interface EmulatorCommandIo {
    * @default only the signals stop it
    */
   readonly signal?: AbortSignal;
+  /**
+   * What a relative `--write-env` file is relative to.
+   * @default process.cwd()
+   */
+  readonly cwd?: string;
 }
 
-const USAGE = `Usage: cdktf-api-keys emulator [--api ${EMULATED_APIS.join("|")}] [--port 0] [--host 127.0.0.1] [--admin-token TOKEN]
+/** The `emulator` command's usage text. */
+export const EMULATOR_USAGE = `usage: cdktf-api-keys emulator [--api ${EMULATED_APIS.join("|")}] [--port 0] [--host 127.0.0.1] [--admin-token <token>]
+                               [--json] [--write-env <file>]
 
-  --api          which API to emulate (default: flownally)
-  --port         TCP port; 0 picks a free one (default: 0)
-  --host         address to listen on (default: 127.0.0.1)
-  --admin-token  the admin bearer token (default: a random one, printed at start)
-`;
+Serves a key-management API in memory until stopped (Ctrl-C, SIGTERM), and prints its URL and
+admin token (and the ids of the service accounts it starts with: Factory's).
 
-/** A command-line mistake: the message names the flag; the command exits with 2. */
-class UsageError extends Error {}
+options:
+  --api <name>           which API to emulate: ${EMULATED_APIS.join(", ")} (default: flownally)
+  --port <port>          TCP port; 0 picks a free one (default: 0)
+  --host <address>       address to listen on (default: 127.0.0.1)
+  --admin-token <token>  the admin token (default: a random one, printed at start)
+  --json                 print one JSON line instead: {"api","url","adminToken","serviceAccounts":[{"name","id"}]}
+  --write-env <file>     also write <API>_URL, <API>_TOKEN (and <API>_SERVICE_ACCOUNT_ID when the API
+                         starts with an account) as NAME=value lines, e.g. FLOWNALLY_URL=..., before
+                         printing. The file holds the admin token: it is written with mode 0600 and
+                         replaced if it exists; keep it out of version control
+  -h, --help             print this help
+
+${exitStatusText("stopped cleanly", "the port is taken; the env file cannot be written")}`;
+
+const FLAGS = [
+  { name: "--api", example: "factory" },
+  { name: "--port", example: "0" },
+  { name: "--host", example: "127.0.0.1" },
+  { name: "--admin-token", example: "my-token" },
+  { name: "--json" },
+  { name: "--write-env", example: ".emulator.env" },
+];
+
+interface EmulatorCommandOptions {
+  readonly emulator: EmulatorOptions;
+  readonly json: boolean;
+  readonly envFile?: string;
+}
 
 /**
  * Runs the emulator command. `argv` holds the arguments after `emulator`.
  * @returns the exit code: 0 after a clean stop (or `--help`), 1 when the emulator cannot start
- * (e.g. the port is taken), 2 for a command-line mistake.
+ * (e.g. the port is taken) or the env file cannot be written, 2 for a command-line mistake.
  */
 export async function emulatorCommand(argv: string[], io: EmulatorCommandIo = {}): Promise<number> {
   const out = io.stdout ?? ((text: string) => void process.stdout.write(text));
   const err = io.stderr ?? ((text: string) => void process.stderr.write(text));
 
-  let options: EmulatorOptions | "help";
+  let options: EmulatorCommandOptions | "help";
   try {
-    options = parseArgs(argv);
+    options = readCommandLine(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    err(`cdktf-api-keys emulator: ${error.message}\n\n${USAGE}`);
-    return 2;
+    err(`cdktf-api-keys emulator: ${error.message}\n\n${EMULATOR_USAGE}`);
+    return EXIT_USAGE;
   }
   if (options === "help") {
-    out(USAGE);
-    return 0;
+    out(EMULATOR_USAGE);
+    return EXIT_OK;
   }
 
-  let emulator;
+  // Listen for the stop signals before anything is announced: a script may send SIGTERM as soon as it
+  // has read the first line, and a signal that comes before its listener kills the process uncleanly.
+  const stop = stopRequest(io.signal);
   try {
-    emulator = await startEmulator(options);
-  } catch (error) {
-    err(`cdktf-api-keys emulator: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    let emulator: RunningEmulator;
+    try {
+      emulator = await startEmulator(options.emulator);
+    } catch (error) {
+      err(`cdktf-api-keys emulator: cannot start: ${errorText(error)}\n`);
+      return EXIT_FAILED;
+    }
+    const facts = emulatorFacts(emulator);
+    if (options.envFile !== undefined) {
+      const file = path.resolve(io.cwd ?? process.cwd(), options.envFile);
+      try {
+        await writeEnvFile(file, envFileText("cdktf-api-keys emulator: holds the admin token, keep it secret", emulatorEnv(facts)));
+      } catch (error) {
+        await emulator.close();
+        err(`cdktf-api-keys emulator: ${errorText(error)}\n`);
+        return EXIT_FAILED;
+      }
+    }
+    out(options.json ? announcementJson(facts) : announcementText(facts));
+    if (options.envFile !== undefined && !options.json) {
+      out(`Wrote ${emulatorEnv(facts).map(([name]) => name).join(", ")} to ${options.envFile} (mode 0600: it holds the admin token)\n`);
+    }
+    await stop.requested;
+    await emulator.close();
+    return EXIT_OK;
+  } finally {
+    stop.dispose();
   }
-  const displayName = emulator.api.charAt(0).toUpperCase() + emulator.api.slice(1);
-  // Accounts that exist from the start (Factory's, made in its web app): keys need their ids.
-  const seeded = emulator.inspect().serviceAccounts.map((a) => `Service account ${a.name}: ${a.id}\n`);
-  out(`${displayName} emulator listening on ${emulator.url}\nAdmin token: ${emulator.adminToken}\n${seeded.join("")}`);
-
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      io.signal?.removeEventListener("abort", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-    if (io.signal?.aborted) stop();
-    else io.signal?.addEventListener("abort", stop);
-  });
-  await emulator.close();
-  return 0;
 }
 
-function parseArgs(argv: readonly string[]): EmulatorOptions | "help" {
-  const options: { api?: EmulatedApiName; port?: number; host?: string; adminToken?: string } = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--help" || arg === "-h") return "help";
-    if (!arg.startsWith("--")) throw new UsageError(`unexpected argument "${arg}"`);
-    const eq = arg.indexOf("=");
-    const flag = eq >= 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      const v = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-      if (v === undefined || v === "") throw new UsageError(`\`${flag}\` needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case "--api": {
-        const api = value();
-        if (!(EMULATED_APIS as readonly string[]).includes(api)) {
-          throw new UsageError(`\`--api\` must be one of: ${EMULATED_APIS.join(", ")} (got "${api}")`);
-        }
-        options.api = api as EmulatedApiName;
-        break;
-      }
-      case "--port": {
-        const port = value();
-        if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) {
-          throw new UsageError(`\`--port\` must be an integer between 0 and 65535 (got "${port}")`);
-        }
-        options.port = Number(port);
-        break;
-      }
-      case "--host":
-        options.host = value();
-        break;
-      case "--admin-token": {
-        const token = value();
-        if (/\s/.test(token)) throw new UsageError("`--admin-token` must not contain whitespace");
-        options.adminToken = token;
-        break;
-      }
-      default:
-        throw new UsageError(`unknown flag \`${flag}\``);
-    }
+/**
+ * Reads the command line: the options, or `"help"`.
+ * @throws UsageError naming the flag and what it takes
+ */
+function readCommandLine(argv: readonly string[]): EmulatorCommandOptions | "help" {
+  const nodeFlag = argv.find((arg) => arg === "--env-file" || arg.startsWith("--env-file="));
+  if (nodeFlag !== undefined && !argv.includes("--help") && !argv.includes("-h")) {
+    throw new UsageError(
+      "`--env-file` is node's own flag (node reads it even after the script name, and stops when the file is missing): " +
+        "write the emulator's env file with `--write-env <file>`.",
+    );
   }
-  return options;
+  const args = parseArgs(argv, FLAGS);
+  if (args.help) return "help";
+  if (args.positional.length > 0) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(args.positional[0])}: the emulator takes flags only, e.g. \`--api factory\`.`);
+  }
+  const api = stringFlag(args, "--api");
+  if (api !== undefined && !(EMULATED_APIS as readonly string[]).includes(api)) {
+    throw new UsageError(`\`--api\` must be one of ${EMULATED_APIS.join(", ")} (got ${JSON.stringify(api)}).`);
+  }
+  const port = stringFlag(args, "--port");
+  if (port !== undefined && (!/^\d{1,5}$/.test(port) || Number(port) > 65535)) {
+    throw new UsageError(`\`--port\` must be an integer between 0 and 65535 (got ${JSON.stringify(port)}); 0 picks a free port.`);
+  }
+  const adminToken = stringFlag(args, "--admin-token");
+  if (adminToken !== undefined && /\s/.test(adminToken)) {
+    throw new UsageError("`--admin-token` must not contain whitespace (the value is not shown: it is a secret).");
+  }
+  return {
+    emulator: {
+      api: api as EmulatedApiName | undefined,
+      port: port === undefined ? undefined : Number(port),
+      host: stringFlag(args, "--host"),
+      adminToken,
+    },
+    json: args.flags.has("--json"),
+    envFile: stringFlag(args, "--write-env"),
+  };
 }

@@ -107,7 +107,7 @@ test("takes --admin-token, --host and --port, also as --flag=value, and stops on
 
 test.each([
   [["--verbose"], /unknown flag `--verbose`/],
-  [["--api", "stripe"], /`--api` must be one of: flownally, factory, flexprice \(got "stripe"\)/],
+  [["--api", "stripe"], /`--api` must be one of flownally, factory, flexprice \(got "stripe"\)/],
   [["--api"], /`--api` needs a value/],
   [["--port", "http"], /`--port` must be an integer between 0 and 65535 \(got "http"\)/],
   [["--port", "65536"], /`--port` must be an integer/],
@@ -117,7 +117,7 @@ test.each([
   const command = run(argv);
   await expect(command.exit).resolves.toBe(2);
   expect(command.stderr()).toMatch(message);
-  expect(command.stderr()).toContain("Usage: cdktf-api-keys emulator");
+  expect(command.stderr()).toContain("usage: cdktf-api-keys emulator");
   expect(command.stdout()).toBe("");
 });
 
