@@ -33,6 +33,18 @@ const common = {
   plugins: [unused],
 };
 
+// The AWS SDK is most of the provider's code but only stacks on AWS Secrets Manager use it: it goes into
+// a file of its own beside the provider (dist/provider-aws-secrets-manager.cjs, copied into the mirror
+// with it), loaded on first use, so every other start of the provider does not parse it.
+const awsStoreBeside = {
+  name: "aws-store-beside",
+  setup(build) {
+    build.onResolve({ filter: /\/aws-secrets-manager-store$/ }, (args) =>
+      args.importer.endsWith(path.join("stores", "open-store.ts")) ? { path: "./provider-aws-secrets-manager.cjs", external: true } : undefined,
+    );
+  },
+};
+
 Promise.all([
   esbuild.build({ ...common, entryPoints: [path.join(root, "src/hook/main.ts")], outfile: path.join(root, "dist/hook.cjs") }),
   esbuild.build({
@@ -40,6 +52,12 @@ Promise.all([
     entryPoints: [path.join(root, "src/provider/main.ts")],
     outfile: path.join(root, "dist/provider.cjs"),
     banner: { js: "#!/usr/bin/env node" },
+    plugins: [unused, awsStoreBeside],
+  }),
+  esbuild.build({
+    ...common,
+    entryPoints: [path.join(root, "src/stores/aws-secrets-manager-store.ts")],
+    outfile: path.join(root, "dist/provider-aws-secrets-manager.cjs"),
   }),
 ]).catch(() => {
   process.exitCode = 1;

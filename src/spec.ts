@@ -29,7 +29,30 @@ export interface AgeFileStoreSpec {
   readonly recipient: string;
 }
 
-export type StoreSpec = AgeFileStoreSpec;
+/** AWS Secrets Manager, with the SDK's default credential chain. */
+export interface AwsSecretsManagerStoreSpec {
+  readonly kind: "aws-secrets-manager";
+  readonly namePrefix: string;
+  /** @default the SDK's region chain (AWS_REGION, the profile) */
+  readonly region?: string;
+  readonly kmsKeyId?: string;
+  /** 0 deletes at once; 7 to 30 keeps a deleted secret recoverable that long. */
+  readonly recoveryWindowDays?: number;
+  /** A LocalStack-style endpoint. */
+  readonly endpoint?: string;
+}
+
+export type StoreSpec = AgeFileStoreSpec | AwsSecretsManagerStoreSpec;
+
+/** Where a store is, in words, for messages: `secrets`, `aws-secrets-manager eu-west-1 ci/keys`. */
+export function describeStore(spec: StoreSpec): string {
+  switch (spec.kind) {
+    case "age-file":
+      return spec.directory;
+    case "aws-secrets-manager":
+      return `aws-secrets-manager ${spec.region ?? "(default region)"} ${spec.namePrefix}`;
+  }
+}
 
 /** Input of a ServiceAccount resource. */
 export interface ServiceAccountSpec {

@@ -13,7 +13,8 @@ import { packageRoot } from "../package-root";
 import { MIRROR_PLATFORMS, PROVIDER, providerExecutableName, RESOURCE_TYPES } from "../provider-contract";
 import type { Api } from "./api";
 import { providerBundleMissing } from "./errors";
-import { escapeTemplate } from "./escape";
+import { escapeTemplate, escapeTemplates } from "./escape";
+import { storeToAttributes } from "../store-attributes";
 import type { SecretStore } from "./secret-store";
 import { usePortableDefaultBackend } from "./portable-backend";
 
@@ -48,25 +49,41 @@ class ApiKeysProvider extends TerraformProvider {
    */
   private installInMirror(session: ISynthesisSession, stack: TerraformStack): void {
     const stackDir = path.join(session.outdir, session.manifest.forStack(stack).workingDirectory);
-    const name = providerExecutableName(this.version);
+    const files = providerFiles(this.version, this.bundle);
     for (const platform of MIRROR_PLATFORMS) {
       const dir = path.join(stackDir, "terraform.d", "plugins", PROVIDER.source, this.version, platform);
       fs.mkdirSync(dir, { recursive: true });
-      const target = path.join(dir, name);
-      fs.copyFileSync(this.bundle, target);
-      fs.chmodSync(target, 0o755);
+      for (const file of files) {
+        const target = path.join(dir, file.name);
+        fs.copyFileSync(file.source, target);
+        fs.chmodSync(target, file.executable ? 0o755 : 0o644);
+      }
     }
-    lockProvider(path.join(stackDir, ".terraform.lock.hcl"), this.version, packageHash(name, fs.readFileSync(this.bundle)));
+    lockProvider(path.join(stackDir, ".terraform.lock.hcl"), this.version, packageHash(files.map((f) => ({ name: f.name, content: fs.readFileSync(f.source) }))));
+    // The executable's name ends in ".0", not ".cjs": in an ESM app ("type": "module") node would refuse
+    // to load it, so the stack directory says it holds CommonJS, whatever the app around it says.
+    fs.writeFileSync(path.join(stackDir, "package.json"), '{ "type": "commonjs" }\n');
   }
 }
 
+/** The provider package: the executable, and the AWS store it loads from beside itself on first use. */
+function providerFiles(version: string, bundle: string): { name: string; source: string; executable: boolean }[] {
+  return [
+    { name: providerExecutableName(version), source: bundle, executable: true },
+    { name: "provider-aws-secrets-manager.cjs", source: path.join(path.dirname(bundle), "provider-aws-secrets-manager.cjs"), executable: false },
+  ];
+}
+
 /**
- * Terraform's `h1:` package checksum (Go's dirhash "Hash1") of a package directory holding one file:
- * the SHA-256 of the line `<sha256 hex of the file>  <name>\n`, base64.
+ * Terraform's `h1:` package checksum (Go's dirhash "Hash1") of a package directory: the SHA-256 of one
+ * line `<sha256 hex of the file>  <name>\n` per file, sorted by name, base64.
  */
-export function packageHash(name: string, content: Buffer): string {
-  const line = `${createHash("sha256").update(content).digest("hex")}  ${name}\n`;
-  return `h1:${createHash("sha256").update(line).digest("base64")}`;
+export function packageHash(files: readonly { name: string; content: Buffer }[]): string {
+  const lines = [...files]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((f) => `${createHash("sha256").update(f.content).digest("hex")}  ${f.name}\n`)
+    .join("");
+  return `h1:${createHash("sha256").update(lines).digest("base64")}`;
 }
 
 /** Writes (or replaces) this provider's block in a dependency lock file, keeping every other provider's. */
@@ -124,10 +141,9 @@ export function apiAttributes(api: Api): Record<string, string> {
   };
 }
 
-/** The `store` map attribute: where secrets go and which recipient they are encrypted to. */
+/** The `store` map attribute: where secrets go and how they are written (see src/store-attributes.ts). */
 export function storeAttributes(store: SecretStore): Record<string, string> {
-  const spec = store.toSpec();
-  return { kind: spec.kind, directory: escapeTemplate(spec.directory), recipient: spec.recipient };
+  return escapeTemplates(storeToAttributes(store.toSpec()));
 }
 
 /** Relative path from the synthesized stack directory to the project directory (never absolute). */

@@ -3,6 +3,7 @@ import * as path from "path";
 import { Token } from "../cdktf";
 import type { StoreSpec } from "../spec";
 import { recipientProblem } from "../stores/age-identity";
+import { storeToAttributes } from "../store-attributes";
 import { invalidProp, recipientFileMalformed, recipientFileUnreadable, recipientInvalid } from "./errors";
 
 /** Where the encrypted file store keeps secrets and which public key encrypts them. */
@@ -20,25 +21,89 @@ export interface AgeFileStoreProps {
   readonly recipientFile: string;
 }
 
-/** A secrets backend the hooks write each key's plaintext into. Create one with a static factory. */
+/** AWS Secrets Manager. */
+export interface AwsSecretsManagerStoreProps {
+  /**
+   * Region of the secrets.
+   * @default - the AWS SDK's region chain at apply (`AWS_REGION`, the profile)
+   */
+  readonly region?: string;
+  /** Prefix of every secret's name, e.g. `cdktf-api-keys/billing`; each secret is `<namePrefix>/<secretPath>`. */
+  readonly namePrefix: string;
+  /**
+   * KMS key (id, ARN or alias) that encrypts the secrets.
+   * @default - the account's `aws/secretsmanager` key
+   */
+  readonly kmsKeyId?: string;
+  /**
+   * Days a deleted secret stays recoverable: 7 to 30, or 0 to delete at once.
+   * @default 30 (as AWS)
+   */
+  readonly recoveryWindowDays?: number;
+  /**
+   * Endpoint override, for LocalStack-style endpoints.
+   * @default - the region's AWS endpoint
+   */
+  readonly endpoint?: string;
+}
+
+type StoreDefinition =
+  | ({ readonly kind: "age-file" } & AgeFileStoreProps)
+  | { readonly kind: "aws-secrets-manager"; readonly spec: StoreSpec };
+
+
+/** A secrets backend each key's plaintext is written into. Create one with a static factory. */
 export class SecretStore {
   /**
    * One age-encrypted file per secret path under `directory`, readable only with the identity that
    * matches the recipient (`npx cdktf-api-keys get <secretPath>`, or the `age` CLI).
    */
   public static ageFile(props: AgeFileStoreProps): SecretStore {
-    return new SecretStore(props);
-  }
-
-  private spec?: StoreSpec;
-
-  private constructor(private readonly props: AgeFileStoreProps) {
-    if (!props.directory || typeof props.directory !== "string") {
-      throw invalidProp("SecretStore.ageFile", "directory", props.directory, "must be a directory path such as \"secrets\"");
+    if (!props?.directory || typeof props.directory !== "string") {
+      throw invalidProp("SecretStore.ageFile", "directory", props?.directory, "must be a directory path such as \"secrets\"");
     }
     if (!props.recipientFile || typeof props.recipientFile !== "string") {
       throw invalidProp("SecretStore.ageFile", "recipientFile", props.recipientFile, "must be a file path such as \".keys/recipient.txt\"");
     }
+    return new SecretStore({ kind: "age-file", ...props });
+  }
+
+  /**
+   * One AWS Secrets Manager secret per secret path, named `<namePrefix>/<secretPath>`, with the
+   * official AWS SDK and its default credential chain.
+   */
+  public static awsSecretsManager(props: AwsSecretsManagerStoreProps): SecretStore {
+    const where = "SecretStore.awsSecretsManager";
+    const namePrefix = (props?.namePrefix ?? "").replace(/^\/+|\/+$/g, "");
+    if (!/^[\w+=.@-]+(\/[\w+=.@-]+)*$/.test(namePrefix)) {
+      throw invalidProp(where, "namePrefix", props?.namePrefix, "must be a secret name prefix such as \"cdktf-api-keys/billing\" (letters, digits, /_+=.@-)");
+    }
+    if (props.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(props.region)) throw invalidProp(where, "region", props.region, "must be an AWS region such as eu-west-1");
+    const days = props.recoveryWindowDays;
+    if (days !== undefined && !(Number.isInteger(days) && (days === 0 || (days >= 7 && days <= 30)))) {
+      throw invalidProp(where, "recoveryWindowDays", days, "must be 0 (delete at once) or a whole number of days from 7 to 30");
+    }
+    if (props.endpoint !== undefined && !/^https?:\/\/\S+$/.test(props.endpoint)) throw invalidProp(where, "endpoint", props.endpoint, "must be an http(s) URL");
+    return new SecretStore({
+      kind: "aws-secrets-manager",
+      spec: {
+        kind: "aws-secrets-manager",
+        namePrefix,
+        ...(props.region !== undefined ? { region: props.region } : {}),
+        ...(props.kmsKeyId !== undefined ? { kmsKeyId: props.kmsKeyId } : {}),
+        ...(days !== undefined ? { recoveryWindowDays: days } : {}),
+        ...(props.endpoint !== undefined ? { endpoint: props.endpoint.replace(/\/+$/, "") } : {}),
+      },
+    });
+  }
+
+  private spec?: StoreSpec;
+
+  private constructor(private readonly definition: StoreDefinition) {}
+
+  /** The kind of store. */
+  public get kind(): StoreSpec["kind"] {
+    return this.definition.kind;
   }
 
   /**
@@ -47,6 +112,7 @@ export class SecretStore {
    * (resolved as far as the folder exists), all against the project directory (`process.cwd()` at synth).
    */
   public get identity(): string {
+    if (this.definition.kind !== "age-file") return JSON.stringify(storeToAttributes({ ...this.toSpec(), ...NO_CREDENTIALS }));
     const given = this.givenDirectory;
     if (Token.isUnresolved(given)) return `age-file:${given}`;
     return `age-file:${realPathAsFarAsItExists(path.resolve(process.cwd(), given))}`;
@@ -61,6 +127,7 @@ export class SecretStore {
    * An unresolved token is returned as given.
    */
   public get directory(): string {
+    if (this.definition.kind !== "age-file") return "";
     const given = this.givenDirectory;
     if (Token.isUnresolved(given)) return given;
     const projectDir = process.cwd();
@@ -75,18 +142,17 @@ export class SecretStore {
   /** The non-secret spec the hooks receive (reads the recipient file once); `directory` is canonical. */
   public toSpec(): StoreSpec {
     if (!this.spec) {
-      this.spec = { kind: "age-file", directory: this.directory, recipient: this.readRecipient() };
+      this.spec = this.definition.kind === "age-file" ? { kind: "age-file", directory: this.directory, recipient: this.readRecipient(this.definition.recipientFile) } : this.definition.spec;
     }
     return this.spec;
   }
 
   /** The directory as given, with `\\` read as `/` (projects move between Windows and POSIX machines). */
   private get givenDirectory(): string {
-    return this.props.directory.replace(/\\/g, "/");
+    return this.definition.kind === "age-file" ? this.definition.directory.replace(/\\/g, "/") : "";
   }
 
-  private readRecipient(): string {
-    const file = this.props.recipientFile;
+  private readRecipient(file: string): string {
     const resolved = path.resolve(file);
     let text: string;
     try {
@@ -110,6 +176,9 @@ export class SecretStore {
     return lines[0];
   }
 }
+
+/** What does not change where a Secrets Manager store is (for its identity). */
+const NO_CREDENTIALS = { kmsKeyId: undefined, recoveryWindowDays: undefined } as object;
 
 /** `p` with symlinks resolved in the part of it that exists (the rest appended as given). */
 function realPathAsFarAsItExists(p: string): string {

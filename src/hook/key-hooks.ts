@@ -1,4 +1,5 @@
 import type { KeyManagementClient } from "../clients/types";
+import { describeStore } from "../spec";
 import type { ApiKeySpec, ServiceAccountRef } from "../spec";
 import type { KeyRecord, SecretStoreBackend } from "../stores/types";
 import { HookError } from "./hook-error";
@@ -97,7 +98,7 @@ async function resolveAccountId({ spec, accountStore }: KeyHookDeps): Promise<st
   const record = await accountStore(ref).readAccountRecord(ref.address);
   if (!record) {
     throw new HookError(
-      `no record of service account ${ref.name} (${ref.address}) in store ${ref.store.directory}: ` +
+      `no record of service account ${ref.name} (${ref.address}) in store ${describeStore(ref.store)}: ` +
         "it is created by this stack, so apply the stack as a whole (the account comes first), and check that the store directory is the same",
     );
   }

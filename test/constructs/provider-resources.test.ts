@@ -106,7 +106,8 @@ describe("the provider engine (default)", () => {
       // The lock file records the executable's checksum (so `cdktf deploy` needs no registry), keeping other providers' entries.
       const lock = fs.readFileSync(path.join(project, "cdktf.out/stacks/mirror/.terraform.lock.hcl"), "utf8");
       expect(lock).toContain(`provider "cdktf-api-keys.local/cdktf-api-keys/apikeys" {\n  version     = "${version}"`);
-      expect(lock).toContain(packageHash(`terraform-provider-apikeys_v${version}`, bundle));
+      const aws = fs.readFileSync(path.resolve(__dirname, "../../dist/provider-aws-secrets-manager.cjs"));
+      expect(lock).toContain(packageHash([{ name: `terraform-provider-apikeys_v${version}`, content: bundle }, { name: "provider-aws-secrets-manager.cjs", content: aws }]));
       expect(lock).toContain('provider "registry.terraform.io/hashicorp/null"');
       const json = JSON.parse(fs.readFileSync(path.join(project, "cdktf.out/stacks/mirror/cdk.tf.json"), "utf8"));
       expect(json.provider.apikeys).toEqual([{ project_dir: "../../.." }]);

@@ -13,6 +13,7 @@
 import { ApiError, ConnectionError } from "../../clients/errors";
 import type { ApiKeyInfo } from "../../clients/types";
 import type { KeyStatus } from "../../provider-contract";
+import { describeStore } from "../../spec";
 import type { ApiSpec, ApiKeyType, StoreSpec } from "../../spec";
 import type { KeyRecord, MintIntent, SecretStoreBackend } from "../../stores/types";
 import type { ProviderContext } from "../provider-context";
@@ -59,7 +60,7 @@ export async function createKey(ctx: ProviderContext, spec: KeySpec): Promise<Wi
   let previous = await store.readKeyRecord(spec.secretPath);
   if (previous && stackOf(previous.address) !== stackOf(spec.address)) {
     throw new Error(
-      `secret_path "${spec.secretPath}" in store ${spec.store.directory} holds the key of ${previous.address}, another stack; ` +
+      `secret_path "${spec.secretPath}" in store ${describeStore(spec.store)} holds the key of ${previous.address}, another stack; ` +
         "nothing was minted. Give this key another secretPath, or destroy the other stack's key first.",
     );
   }
@@ -68,7 +69,7 @@ export async function createKey(ctx: ProviderContext, spec: KeySpec): Promise<Wi
     // Another stack's apply holds the path (minting now, or interrupted): only that stack, serialized
     // by its own state lock, may resolve its intent.
     throw new Error(
-      `secret_path "${spec.secretPath}" in store ${spec.store.directory} is claimed by ${intent.address}, another stack, which ` +
+      `secret_path "${spec.secretPath}" in store ${describeStore(spec.store)} is claimed by ${intent.address}, another stack, which ` +
         `started minting there at ${intent.startedAt}; nothing was minted. Give this key another secretPath.`,
     );
   }

@@ -7,7 +7,8 @@ import type { ApiKeyType } from "../../spec";
 import { confirmKey, createKey, deleteKey, KeySpec, keyStatus, MintedKey, reencryptKey, RevokedButNotCleanedError } from "../lifecycle/key-lifecycle";
 import type { ProviderContext } from "../provider-context";
 import type { ApplyRequest, ApplyResponse, Diagnostic, PlanRequest, PlanResponse, ReadResponse, ResourceHandler, Schema, TfObject } from "../protocol/types";
-import { apiOf, AttributeError, changedPaths, isKnown, optList, optNum, optStr, plannedForCreate, plannedForUpdate, sameValue, str, storeOf } from "./values";
+import { sameStoreLocation as sameLocation } from "../../store-attributes";
+import { apiOf, AttributeError, changedPaths, isKnown, optList, optNum, optStr, plannedForCreate, plannedForUpdate, sameValue, storeMap, storeOf, str } from "./values";
 
 const schema: Schema = {
   version: 0,
@@ -72,7 +73,7 @@ export function apiKeyResource(ctx: ProviderContext): ResourceHandler {
         const { value, warnings } = await ctx.gate.run(`minting key "${spec.name}"`, () => createKey(ctx, spec));
         return { newState: stateOf(planned, value), diagnostics: warnings.map((w) => warning(`API key ${spec.address}`, w)) };
       }
-      if (!sameValue(storeOf(prior).recipient, spec.store.recipient)) {
+      if (spec.store.kind === "age-file" && !sameValue(storeMap(prior).recipient, spec.store.recipient)) {
         await ctx.gate.run(`re-encrypting ${spec.secretPath}`, () => reencryptKey(ctx, spec, str(prior, "id")));
       }
       return { newState: planned };
@@ -137,9 +138,7 @@ const stateOf = (planned: TfObject, key: MintedKey): TfObject => ({
 
 function sameStoreLocation(prior: TfObject, proposed: TfObject): boolean {
   if (!isKnown(proposed.store)) return false;
-  const a = { ...storeOf(prior), recipient: "" };
-  const b = { ...storeOf(proposed), recipient: "" };
-  return a.kind === b.kind && a.directory === b.directory;
+  return sameLocation(storeMap(prior), storeMap(proposed));
 }
 
 function guard(check: () => void): Diagnostic[] {

@@ -4,6 +4,7 @@
  * `UseStateForUnknown`); identity attributes force replacement.
  */
 import type { ApiSpec, ApiKind, StoreSpec } from "../../spec";
+import { storeFromAttributes } from "../../store-attributes";
 import { AttributePath, Schema, TfObject, TfValue, UNKNOWN } from "../protocol/types";
 
 /** A configuration value the resource cannot use; becomes an error diagnostic on that attribute. */
@@ -70,12 +71,15 @@ export function apiOf(obj: TfObject): ApiSpec {
 
 /** The `store` map, as the stores take it. */
 export function storeOf(obj: TfObject): StoreSpec {
-  const store = map(obj, "store");
-  if (store.kind !== "age-file") throw new AttributeError("store", `\`store.kind\` must be "age-file" (got ${JSON.stringify(store.kind)})`);
-  if (!store.directory) throw new AttributeError("store", "`store.directory` is required");
-  if (!store.recipient) throw new AttributeError("store", "`store.recipient` is required");
-  return { kind: "age-file", directory: store.directory, recipient: store.recipient };
+  try {
+    return storeFromAttributes(map(obj, "store"));
+  } catch (e) {
+    throw e instanceof AttributeError ? e : new AttributeError("store", (e as Error).message);
+  }
 }
+
+/** The `store` map as given (strings). */
+export const storeMap = (obj: TfObject): Record<string, string> => map(obj, "store");
 
 /** Deep equality of two attribute values (unknown equals only unknown). */
 export function sameValue(a: TfValue | undefined, b: TfValue | undefined): boolean {
