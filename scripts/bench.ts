@@ -101,12 +101,18 @@ async function main(): Promise<void> {
   console.log(`machine: ${os.cpus().length} cores, node ${process.version}`);
 
   try {
-    // 1. synth
-    synthStack(project, 10, api); // warm up module loading
-    const heapBefore = process.memoryUsage().rss;
-    const synthMs = timeRuns(1, () => synthStack(project, 1000, api))[0];
-    const rssMb = (process.memoryUsage().rss - heapBefore) / 1024 / 1024;
-    console.log(`synth, 1,000 keys + 10 accounts: ${(synthMs / 1000).toFixed(2)} s, +${rssMb.toFixed(0)} MB RSS`);
+    // 1. synth, each in a fresh process, against a bare cdktf stack of the same resource count
+    const synthOnce = (mode: "ours" | "bare", count: number): { ms: number; maxRssMb: number } => {
+      const out = spawnSync(process.execPath, [path.join(repo, "dist/scripts/synth-once.js"), mode, String(count), project], { encoding: "utf8" });
+      if (out.status !== 0) throw new Error(`synth ${mode} ${count} failed: ${out.stderr}`);
+      return JSON.parse(out.stdout) as { ms: number; maxRssMb: number };
+    };
+    const runs = (mode: "ours" | "bare", count: number) => Array.from({ length: 3 }, () => synthOnce(mode, count));
+    const [ours1k, bare1k] = [runs("ours", 1000), runs("bare", 1000)];
+    const t = (r: { ms: number }[]) => median(r.map((x) => x.ms));
+    console.log(`synth, 1,000 keys: ${(t(ours1k) / 1000).toFixed(2)} s vs bare cdktf ${(t(bare1k) / 1000).toFixed(2)} s: ${ratio(t(ours1k), t(bare1k))} (goal <= 1.5x)`);
+    const [ours5k, bare5k] = [synthOnce("ours", 5000), synthOnce("bare", 5000)];
+    console.log(`synth, 5,000 keys, peak memory: ${ours5k.maxRssMb.toFixed(0)} MB vs bare cdktf ${bare5k.maxRssMb.toFixed(0)} MB: ${ratio(ours5k.maxRssMb, bare5k.maxRssMb)} (goal <= 2x)`);
 
     // 2. provider start-up
     const provider = path.join(repo, "dist/provider.cjs");

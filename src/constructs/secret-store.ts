@@ -98,6 +98,7 @@ export class SecretStore {
   }
 
   private spec?: StoreSpec;
+  private identityCache?: { readonly cwd: string; readonly identity: string };
 
   private constructor(private readonly definition: StoreDefinition) {}
 
@@ -115,7 +116,10 @@ export class SecretStore {
     if (this.definition.kind !== "age-file") return JSON.stringify(storeToAttributes({ ...this.toSpec(), ...NO_CREDENTIALS }));
     const given = this.givenDirectory;
     if (Token.isUnresolved(given)) return `age-file:${given}`;
-    return `age-file:${realPathAsFarAsItExists(path.resolve(process.cwd(), given))}`;
+    // Asked once per key at synth: the file system is asked once per project directory.
+    const cwd = process.cwd();
+    if (this.identityCache?.cwd !== cwd) this.identityCache = { cwd, identity: `age-file:${realPathAsFarAsItExists(path.resolve(cwd, given))}` };
+    return this.identityCache.identity;
   }
 
   /**

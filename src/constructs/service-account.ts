@@ -214,7 +214,10 @@ export class ServiceAccount extends Construct implements IServiceAccount, ITerra
 
   public readonly _identity = (): string => this.resource.getStringAttribute("id");
 
-  public readonly _accountId = (): string => this.providerAttribute("id");
+  /** One token for every key of the account (each token costs a captured stack trace at synth). */
+  public readonly _accountId = (): string => (this.idToken ??= this.providerAttribute("id"));
+
+  private idToken?: string;
 
   public _offerStore(store: SecretStore): void {
     this.store ??= store;
