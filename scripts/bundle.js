@@ -45,6 +45,17 @@ const awsStoreBeside = {
   },
 };
 
+// Likewise the API clients and the stores (src/provider/runtime.ts): needed only once the provider
+// works on a resource, so they sit beside it in dist/provider-runtime.cjs.
+const runtimeBeside = {
+  name: "runtime-beside",
+  setup(build) {
+    build.onResolve({ filter: /^\.\/runtime$/ }, (args) =>
+      args.importer.endsWith(path.join("provider", "provider-context.ts")) ? { path: "./provider-runtime.cjs", external: true } : undefined,
+    );
+  },
+};
+
 Promise.all([
   esbuild.build({ ...common, entryPoints: [path.join(root, "src/hook/main.ts")], outfile: path.join(root, "dist/hook.cjs") }),
   esbuild.build({
@@ -52,6 +63,12 @@ Promise.all([
     entryPoints: [path.join(root, "src/provider/main.ts")],
     outfile: path.join(root, "dist/provider.cjs"),
     banner: { js: "#!/usr/bin/env node" },
+    plugins: [unused, runtimeBeside],
+  }),
+  esbuild.build({
+    ...common,
+    entryPoints: [path.join(root, "src/provider/runtime.ts")],
+    outfile: path.join(root, "dist/provider-runtime.cjs"),
     plugins: [unused, awsStoreBeside],
   }),
   esbuild.build({

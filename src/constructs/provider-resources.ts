@@ -66,13 +66,16 @@ class ApiKeysProvider extends TerraformProvider {
   }
 }
 
-/** The provider package: the executable, and the AWS store it loads from beside itself on first use. */
+/** The provider package: the executable, and what it loads from beside itself on first use (see scripts/bundle.js). */
 function providerFiles(version: string, bundle: string): { name: string; source: string; executable: boolean }[] {
   return [
     { name: providerExecutableName(version), source: bundle, executable: true },
-    { name: "provider-aws-secrets-manager.cjs", source: path.join(path.dirname(bundle), "provider-aws-secrets-manager.cjs"), executable: false },
+    ...PROVIDER_SIDE_FILES.map((name) => ({ name, source: path.join(path.dirname(bundle), name), executable: false })),
   ];
 }
+
+/** Files the provider loads from its own directory on first use. */
+export const PROVIDER_SIDE_FILES: readonly string[] = ["provider-runtime.cjs", "provider-aws-secrets-manager.cjs"];
 
 /**
  * Terraform's `h1:` package checksum (Go's dirhash "Hash1") of a package directory: the SHA-256 of one

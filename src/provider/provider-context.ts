@@ -106,10 +106,8 @@ export class ProviderContext {
 const apiKey = (api: ApiSpec): string => `${api.kind} ${api.baseUrl} ${api.environmentId ?? ""} ${api.tokenEnv}`;
 
 // The clients (axios) and the stores load on first use, after the handshake: Terraform starts the
-// provider four times per apply, and some of those starts never call the API.
-/* eslint-disable @typescript-eslint/no-require-imports */
-const clients = (): typeof import("../clients/create-client") => require("../clients/create-client");
-const stores = (): typeof import("../stores/open-store") & typeof import("../stores/age-identity") => ({
-  ...(require("../stores/open-store") as typeof import("../stores/open-store")),
-  ...(require("../stores/age-identity") as typeof import("../stores/age-identity")),
-});
+// provider four times per apply, and some of those starts never call the API (see ./runtime).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtime = (): typeof import("./runtime") => require("./runtime");
+const clients = runtime;
+const stores = runtime;

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { App, Testing, TerraformOutput, TerraformStack } from "cdktf";
 import { Api, ApiKey, SecretStore, ServiceAccount } from "../../src";
-import { packageHash } from "../../src/constructs/provider-resources";
+import { packageHash, PROVIDER_SIDE_FILES } from "../../src/constructs/provider-resources";
 import { fixture, RECIPIENT } from "./fixtures";
 
 const synth = (stack: TerraformStack) => JSON.parse(Testing.synth(stack));
@@ -106,8 +106,8 @@ describe("the provider engine (default)", () => {
       // The lock file records the executable's checksum (so `cdktf deploy` needs no registry), keeping other providers' entries.
       const lock = fs.readFileSync(path.join(project, "cdktf.out/stacks/mirror/.terraform.lock.hcl"), "utf8");
       expect(lock).toContain(`provider "cdktf-api-keys.local/cdktf-api-keys/apikeys" {\n  version     = "${version}"`);
-      const aws = fs.readFileSync(path.resolve(__dirname, "../../dist/provider-aws-secrets-manager.cjs"));
-      expect(lock).toContain(packageHash([{ name: `terraform-provider-apikeys_v${version}`, content: bundle }, { name: "provider-aws-secrets-manager.cjs", content: aws }]));
+      const side = PROVIDER_SIDE_FILES.map((name) => ({ name, content: fs.readFileSync(path.resolve(__dirname, "../../dist", name)) }));
+      expect(lock).toContain(packageHash([{ name: `terraform-provider-apikeys_v${version}`, content: bundle }, ...side]));
       expect(lock).toContain('provider "registry.terraform.io/hashicorp/null"');
       const json = JSON.parse(fs.readFileSync(path.join(project, "cdktf.out/stacks/mirror/cdk.tf.json"), "utf8"));
       expect(json.provider.apikeys).toEqual([{ project_dir: "../../.." }]);

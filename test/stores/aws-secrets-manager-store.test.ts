@@ -1,6 +1,6 @@
 import { startSecretsManagerEmulator, type RunningSecretsManagerEmulator, type SecretsManagerEmulatorOptions } from "../../src/emulator/secrets-manager-emulator";
 import { AwsSecretsManagerStore, AwsSecretsManagerStoreError, type AwsSecretsManagerStoreOptions } from "../../src/stores/aws-secrets-manager-store";
-import type { AccountRecord, KeyRecord, MintIntent, SecretPayload } from "../../src/stores/types";
+import type { AccountRecord, KeyRecord, MintIntent, SecretPayload, SecretStoreBackend } from "../../src/stores/types";
 
 const TEST_CREDENTIALS = { accessKeyId: "AKIDSTORETEST", secretAccessKey: "store-test-secret-access-key" };
 const VALUE = "fk_live_5ecret-Value-0123456789";
@@ -122,6 +122,138 @@ function keep<T extends Error>(e: T): T {
   seenErrors.push(e);
   return e;
 }
+
+/** What a contract case opens: a store that writes, another instance that reads, and their cleanup. */
+interface OpenedStores {
+  readonly store: SecretStoreBackend;
+  readonly reader: SecretStoreBackend;
+  close(): Promise<void>;
+}
+
+/**
+ * The behaviour every SecretStoreBackend owes the provider, written here because the shared suite
+ * (`test/stores/store-contract.ts`, `describeStoreContract(name, open)`) did not exist yet. Same
+ * signature, so switching to it is one line.
+ */
+function describeOwnStoreContract(name: string, open: () => Promise<OpenedStores>): void {
+  describe(`${name}: SecretStoreBackend contract`, () => {
+    let opened: OpenedStores;
+    beforeEach(async () => {
+      opened = await open();
+    });
+    afterEach(async () => {
+      await opened.close();
+    });
+
+    test("a secret written by one instance reads back in another; overwriting replaces it; hasSecret follows", async () => {
+      const { store, reader } = opened;
+      expect(await reader.hasSecret("payments/webhook")).toBe(false);
+      await store.writeSecret("payments/webhook", payload("first-value-aaaaaa"));
+      expect(await reader.hasSecret("payments/webhook")).toBe(true);
+      expect(await reader.readSecret("payments/webhook")).toEqual(payload("first-value-aaaaaa"));
+      await store.writeSecret("payments/webhook", payload());
+      expect(await reader.readSecret("payments/webhook")).toEqual(payload());
+      await store.deleteSecret("payments/webhook");
+      expect(await reader.hasSecret("payments/webhook")).toBe(false);
+    });
+
+    test("reading a missing secret fails naming the secretPath", async () => {
+      await expect(opened.reader.readSecret("nothing/here")).rejects.toThrow(/"nothing\/here"/);
+    });
+
+    test("key records round trip (expiresAt null or a date, confirmed or not), absent ones are undefined, deletes are idempotent", async () => {
+      const { store, reader } = opened;
+      expect(await reader.readKeyRecord("k")).toBeUndefined();
+      await store.writeSecret("k", payload());
+      await store.writeKeyRecord("k", keyRecord());
+      expect(await reader.readKeyRecord("k")).toEqual(keyRecord());
+      await store.writeKeyRecord("k", keyRecord({ expiresAt: "2025-04-02T03:04:05.000Z", confirmed: true }));
+      expect(await reader.readKeyRecord("k")).toEqual(keyRecord({ expiresAt: "2025-04-02T03:04:05.000Z", confirmed: true }));
+      for (let round = 0; round < 2; round++) {
+        await store.deleteSecret("k");
+        await store.deleteKeyRecord("k");
+      }
+      expect(await reader.readKeyRecord("k")).toBeUndefined();
+      expect(await reader.hasSecret("k")).toBe(false);
+    });
+
+    test("deleting in an empty store is not an error", async () => {
+      const { store } = opened;
+      await store.deleteSecret("a/b");
+      await store.deleteKeyRecord("a/b");
+      await store.deleteMintIntent("a/b");
+      await store.deleteAccountRecord("x/y");
+      expect(await store.listKeyRecords()).toEqual([]);
+    });
+
+    test("account records round trip by address; an empty address is refused", async () => {
+      const { store, reader } = opened;
+      const record = accountRecord({ address: "my stack/billing ü" });
+      expect(await reader.readAccountRecord(record.address)).toBeUndefined();
+      await store.writeAccountRecord(record);
+      expect(await reader.readAccountRecord(record.address)).toEqual(record);
+      await store.writeAccountRecord({ ...record, serviceAccountId: "sa_new" });
+      expect((await reader.readAccountRecord(record.address))?.serviceAccountId).toBe("sa_new");
+      await store.deleteAccountRecord(record.address);
+      expect(await reader.readAccountRecord(record.address)).toBeUndefined();
+      await expect(store.writeAccountRecord(accountRecord({ address: "" }))).rejects.toThrow(/`address` must be a non-empty string/);
+    });
+
+    test("a mint intent is an exclusive claim: the second writer gets code EEXIST until the intent is deleted", async () => {
+      const { store, reader } = opened;
+      expect(await reader.readMintIntent("p")).toBeUndefined();
+      await store.writeMintIntent("p", intent());
+      const second = await rejection(reader.writeMintIntent("p", intent({ address: "other/key" })));
+      expect(second.code).toBe("EEXIST");
+      expect(await reader.readMintIntent("p")).toEqual(intent());
+      await store.deleteMintIntent("p");
+      expect(await reader.readMintIntent("p")).toBeUndefined();
+      await reader.writeMintIntent("p", intent({ address: "other/key" }));
+      expect((await store.readMintIntent("p"))?.address).toBe("other/key");
+    });
+
+    test("listKeyRecords: every key record with its path, sorted; secrets without records, intents and accounts skipped", async () => {
+      const { store, reader } = opened;
+      await store.writeKeyRecord("z", keyRecord({ keyId: "z" }));
+      await store.writeKeyRecord("a/b/c", keyRecord({ keyId: "abc" }));
+      await store.writeKeyRecord("a/b.json", keyRecord({ keyId: "a-b.json" }));
+      await store.writeSecret("a/b/c", payload());
+      await store.writeSecret("no/record", payload());
+      await store.writeMintIntent("z", intent());
+      await store.writeAccountRecord(accountRecord());
+      expect((await reader.listKeyRecords()).map((r) => [r.secretPath, r.record.keyId])).toEqual([
+        ["a/b.json", "a-b.json"],
+        ["a/b/c", "abc"],
+        ["z", "z"],
+      ]);
+    });
+
+    test("every operation refuses a secretPath outside the rules", async () => {
+      const { store } = opened;
+      for (const bad of ["", "/abs", "a/../b", ".hidden/x", "a//b", "a/"]) {
+        await expect(store.writeSecret(bad, payload())).rejects.toThrow(/`secretPath`/);
+        await expect(store.hasSecret(bad)).rejects.toThrow(/`secretPath`/);
+        await expect(store.writeKeyRecord(bad, keyRecord())).rejects.toThrow(/`secretPath`/);
+        await expect(store.writeMintIntent(bad, intent())).rejects.toThrow(/`secretPath`/);
+      }
+    });
+  });
+}
+
+describeOwnStoreContract("AwsSecretsManagerStore", async () => {
+  const emulator = await startSecretsManagerEmulator();
+  const store = new AwsSecretsManagerStore({ region: "us-east-1", namePrefix: PREFIX, endpoint: emulator.url, credentials: TEST_CREDENTIALS });
+  const reader = new AwsSecretsManagerStore({ region: "us-east-1", namePrefix: PREFIX, endpoint: emulator.url, credentials: TEST_CREDENTIALS });
+  return {
+    store,
+    reader,
+    close: async () => {
+      store.close();
+      reader.close();
+      await emulator.close();
+    },
+  };
+});
 
 describe("layout in Secrets Manager", () => {
   test("a secret is <namePrefix>/<secretPath>: the payload JSON is its SecretString, the record its description", async () => {
