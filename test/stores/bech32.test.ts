@@ -53,7 +53,7 @@ describe("encodeBech32 and decodeBech32 round trip", () => {
 
 describe("age keys", () => {
   test("keys made by age-keygen and by age-encryption are valid", async () => {
-    const identity = runAgeTool("age-keygen", []).stdout.split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-1"))!;
+    const identity = runAgeTool("age-keygen", []).stdout.split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-"))!;
     const recipient = runAgeTool("age-keygen", ["-y"], identity).stdout.trim();
     const pair = await newKeyPair();
     for (const r of [recipient, pair.recipient]) expect(recipientProblem(r)).toBeUndefined();
