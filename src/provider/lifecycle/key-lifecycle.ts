@@ -10,7 +10,6 @@
  * - never the secret of a newer key removed: delete removes the secret only when the record at the
  *   path names the key being deleted.
  */
-import { ApiError, ConnectionError } from "../../clients/errors";
 import type { ApiKeyInfo } from "../../clients/types";
 import type { KeyStatus } from "../../provider-contract";
 import { describeStore } from "../../spec";
@@ -202,7 +201,7 @@ export async function keyStatus(ctx: ProviderContext, spec: KeySpec, key: Minted
     try {
       live = (await ctx.listKeys(spec.api, spec.serviceAccountId)).find((k) => k.id === key.id);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 404) return "missing"; // the account itself is gone
+      if (apiStatus(e) === 404) return "missing"; // the account itself is gone
       throw e;
     }
     if (!live) return "missing";
@@ -254,9 +253,21 @@ export async function deleteKey(ctx: ProviderContext, spec: KeySpec, keyId: stri
  * connection or a 4xx means the server did nothing.
  */
 export function mayHaveActed(e: unknown): boolean {
-  if (e instanceof ConnectionError) return e.code !== "connection_refused" && e.code !== "dns_lookup_failed";
-  if (e instanceof ApiError) return e.status === 0 || e.status >= 500 || e.name === "InvalidResponseError";
-  return false;
+  const status = apiStatus(e);
+  if (status === undefined) return false;
+  const code = (e as { code?: unknown }).code;
+  if (status === 0) return code !== "connection_refused" && code !== "dns_lookup_failed";
+  return status >= 500 || code === "invalid_response"; // a 2xx the client could not read: the server acted
+}
+
+/**
+ * The HTTP status of an API client's error (0: no answer), read from the error's fields rather than
+ * its class: the clients live in another bundle (provider-runtime.cjs) than this module, with classes
+ * of their own, so `instanceof ApiError` would be false for every error they throw.
+ */
+function apiStatus(e: unknown): number | undefined {
+  const status = (e as { status?: unknown } | undefined)?.status;
+  return typeof status === "number" && typeof (e as { code?: unknown }).code === "string" ? status : undefined;
 }
 
 const stackOf = (address: string): string => address.split("/")[0];
