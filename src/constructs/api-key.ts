@@ -135,7 +135,7 @@ export class ApiKey extends Construct implements ITerraformDependable {
           store: storeAttributes(props.store),
           secret_path: props.secretPath,
         }),
-        account.dependable ? [account.dependable] : undefined,
+        // No depends_on: `service_account_id` refers to an owned account's `id`, which orders the two already.
       );
       return;
     }

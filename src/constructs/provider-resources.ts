@@ -136,17 +136,28 @@ export class ProviderResource extends TerraformResource {
 
 /** The `api` map attribute: which API and where (the token's variable travels separately, in `token_env`). */
 export function apiAttributes(api: Api): Record<string, string> {
-  const spec = api.toSpec();
-  return {
-    kind: spec.kind,
-    base_url: escapeTemplate(spec.baseUrl),
-    ...(spec.environmentId !== undefined ? { environment_id: escapeTemplate(spec.environmentId) } : {}),
-  };
+  let attributes = apiCache.get(api);
+  if (!attributes) {
+    const spec = api.toSpec();
+    attributes = {
+      kind: spec.kind,
+      base_url: escapeTemplate(spec.baseUrl),
+      ...(spec.environmentId !== undefined ? { environment_id: escapeTemplate(spec.environmentId) } : {}),
+    };
+    apiCache.set(api, attributes);
+  }
+  return attributes;
 }
+
+// One map per Api and per store, shared by all their keys: synth builds them once, not once per key.
+const apiCache = new WeakMap<Api, Record<string, string>>();
+const storeCache = new WeakMap<SecretStore, Record<string, string>>();
 
 /** The `store` map attribute: where secrets go and how they are written (see src/store-attributes.ts). */
 export function storeAttributes(store: SecretStore): Record<string, string> {
-  return escapeTemplates(storeToAttributes(store.toSpec()));
+  let attributes = storeCache.get(store);
+  if (!attributes) storeCache.set(store, (attributes = escapeTemplates(storeToAttributes(store.toSpec()))));
+  return attributes;
 }
 
 /** Relative path from the synthesized stack directory to the project directory (never absolute). */
