@@ -38,4 +38,3 @@ export const PROVIDER_ENV = {
 
 /** The `status` attribute: what the last read found. Anything but `active` plans a replacement. */
 export type KeyStatus = "active" | "revoked" | "expired" | "missing" | "secret_missing";
-export type AccountStatus = "active" | "missing";

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Construct } from "constructs";
-import { App, AssetType, Lazy, TerraformAsset, TerraformResource, TerraformStack } from "../cdktf";
+import { AssetType, Lazy, TerraformAsset, TerraformResource, TerraformStack } from "../cdktf";
 import type { ITerraformDependable } from "../cdktf";
 import { packageRoot } from "../package-root";
 import type { ResourceSpec } from "../spec";
@@ -9,6 +9,7 @@ import { escapeTemplate, escapeTemplates } from "./escape";
 import { hookBundleMissing, nullProviderMissing } from "./errors";
 import { HOOK_ENV } from "./hook-env";
 import { usePortableDefaultBackend } from "./portable-backend";
+import { projectFromStack } from "./provider-resources";
 
 /**
  * Which Terraform resource carries the hooks.
@@ -100,12 +101,6 @@ function hookAsset(stack: TerraformStack): TerraformAsset {
   const bundle = path.join(packageRoot(), "dist", "hook.cjs");
   if (!fs.existsSync(bundle)) throw hookBundleMissing(bundle);
   return new TerraformAsset(stack, "cdktf-api-keys-hook", { path: bundle, type: AssetType.FILE });
-}
-
-/** Relative path from the synthesized stack directory to the project directory (never absolute). */
-function projectFromStack(stack: TerraformStack): string {
-  const stackDir = path.resolve(App.of(stack).outdir, "stacks", stack.node.id);
-  return path.relative(stackDir, process.cwd()).split(path.sep).join("/") || ".";
 }
 
 type NullModule = typeof import("@cdktf/provider-null/lib/resource");

@@ -8,7 +8,7 @@ import { confirmKey, createKey, deleteKey, KeySpec, keyStatus, MintedKey, reencr
 import type { ProviderContext } from "../provider-context";
 import type { ApplyRequest, ApplyResponse, Diagnostic, PlanRequest, PlanResponse, ReadResponse, ResourceHandler, Schema, TfObject } from "../protocol/types";
 import { sameStoreLocation as sameLocation } from "../../store-attributes";
-import { apiOf, AttributeError, changedPaths, isKnown, optList, optNum, optStr, plannedForCreate, plannedForUpdate, sameValue, storeMap, storeOf, str } from "./values";
+import { API_ATTRIBUTES, apiOf, AttributeError, changedPaths, isKnown, optList, optNum, optStr, plannedForCreate, plannedForUpdate, sameValue, storeMap, storeOf, str } from "./values";
 
 const schema: Schema = {
   version: 0,
@@ -16,8 +16,7 @@ const schema: Schema = {
   attributes: {
     id: { type: "string", computed: true, description: "The key's id in the API." },
     address: { type: "string", required: true, description: "The construct that declares the key (`<stack>/<path>`): who owns its secret path." },
-    api: { type: ["map", "string"], required: true, description: "The API: `kind`, `base_url` and, for Flexprice, `environment_id`. Changing it replaces the key." },
-    token_env: { type: "string", required: true, description: "The name of the environment variable holding the admin token (never the token)." },
+    ...API_ATTRIBUTES,
     service_account_id: { type: "string", required: true, description: "The account the key is minted for. Changing it replaces the key." },
     name: { type: "string", required: true, description: "The key's name. Changing it replaces the key." },
     expires_in_days: { type: "number", optional: true, description: "Days from creation until the key expires. Changing it re-mints the key." },

@@ -5,7 +5,7 @@
 import type { ProviderContext } from "../provider-context";
 import type { ApplyRequest, ApplyResponse, PlanRequest, PlanResponse, ReadResponse, ResourceHandler, Schema, TfObject } from "../protocol/types";
 import { AccountSpec, confirmAccount, createAccount } from "../lifecycle/account-lifecycle";
-import { apiOf, changedPaths, optList, optStr, plannedForCreate, plannedForUpdate, storeOf, str } from "./values";
+import { API_ATTRIBUTES, apiOf, changedPaths, optList, optStr, plannedForCreate, plannedForUpdate, storeOf, str } from "./values";
 
 const schema: Schema = {
   version: 0,
@@ -13,8 +13,7 @@ const schema: Schema = {
   attributes: {
     id: { type: "string", computed: true, description: "The account's id in the API." },
     address: { type: "string", optional: true, description: "The construct that declares the account (`<stack>/<path>`)." },
-    api: { type: ["map", "string"], required: true, description: "The API: `kind`, `base_url` and, for Flexprice, `environment_id`. Changing it replaces the account." },
-    token_env: { type: "string", required: true, description: "The name of the environment variable holding the admin token (never the token)." },
+    ...API_ATTRIBUTES,
     name: { type: "string", required: true, description: "The account's name. Changing it replaces the account and its keys." },
     description: { type: "string", optional: true, description: "Description (Flownally). Changing it replaces the account." },
     roles: { type: ["list", "string"], optional: true, description: "Roles its keys inherit (Flexprice). Changing them replaces the account and its keys." },

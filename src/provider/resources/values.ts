@@ -5,7 +5,13 @@
  */
 import type { ApiSpec, ApiKind, StoreSpec } from "../../spec";
 import { storeFromAttributes } from "../../store-attributes";
-import { AttributePath, Schema, TfObject, TfValue, UNKNOWN } from "../protocol/types";
+import { AttributePath, AttributeSchema, Schema, TfObject, TfValue, UNKNOWN } from "../protocol/types";
+
+/** The attributes that say which API an object lives in, the same on both resource types. */
+export const API_ATTRIBUTES: { readonly [name: string]: AttributeSchema } = {
+  api: { type: ["map", "string"], required: true, description: "The API: `kind`, `base_url` and, for Flexprice, `environment_id`. Changing it replaces the object." },
+  token_env: { type: "string", required: true, description: "The name of the environment variable holding the admin token (never the token)." },
+};
 
 /** A configuration value the resource cannot use; becomes an error diagnostic on that attribute. */
 export class AttributeError extends Error {
