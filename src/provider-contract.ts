@@ -36,5 +36,8 @@ export const PROVIDER_ENV = {
   requestTimeout: "CDKTF_API_KEYS_REQUEST_TIMEOUT",
 } as const;
 
-/** The `status` attribute: what the last read found. Anything but `active` plans a replacement. */
-export type KeyStatus = "active" | "revoked" | "expired" | "missing" | "secret_missing";
+/**
+ * The `status` attribute: what the last read found. Anything but `active` plans a replacement;
+ * `rotation_due` means the key is live but its rotation policy says it is due.
+ */
+export type KeyStatus = "active" | "revoked" | "expired" | "missing" | "secret_missing" | "rotation_due";

@@ -82,4 +82,9 @@ export interface KeyManagementClient {
    * authenticated. `serviceAccountId` is the key's account, for APIs that address keys under it.
    */
   authenticates(keyValue: string, serviceAccountId?: string): Promise<boolean>;
+  /**
+   * The API's own rotation, where it has one (Factory): mints a replacement with the old key's name,
+   * and revokes the old key after `gracePeriodMinutes` (0 to the API's limit).
+   */
+  rotateApiKey?(serviceAccountId: string, keyId: string, input: { readonly expiresAt?: Date; readonly gracePeriodMinutes?: number }): Promise<CreatedApiKey>;
 }

@@ -4,7 +4,17 @@ import type { ApiKeySpec, ApiKeyType } from "../spec";
 import { validateSecretPath } from "../stores/secret-path";
 import { addressOf } from "./address";
 import { Api } from "./api";
-import { accountOfAnotherApi, ConfigurationError, duplicateSecretPath, engineMismatch, missingProp, notSupportedBy, providerEngineOnly } from "./errors";
+import {
+  accountOfAnotherApi,
+  ConfigurationError,
+  duplicateSecretPath,
+  engineMismatch,
+  invalidProp,
+  missingProp,
+  notSupportedBy,
+  providerEngineOnly,
+  rotationNeedsProvider,
+} from "./errors";
 import { Carrier, createHookResource } from "./hook-resource";
 import { Engine, engineOf } from "./engine";
 import { escapeTemplate } from "./escape";
@@ -13,7 +23,7 @@ import { RESOURCE_TYPES } from "../provider-contract";
 import type { ITerraformDependable, TerraformResource } from "../cdktf";
 import type { IServiceAccount } from "./service-account";
 import { SecretStore } from "./secret-store";
-import { checkExpiresInDays, checkKeyName, checkKeyType, checkScopes } from "./validate";
+import { checkExpiresInDays, checkKeyName, checkKeyType, checkRotation, checkScopes } from "./validate";
 
 export interface ApiKeyProps {
   /** The account the key is minted for: a `ServiceAccount` of this app or `ServiceAccount.fromId(...)`. */
@@ -56,6 +66,25 @@ export interface ApiKeyProps {
    */
   readonly engine?: Engine;
   /**
+   * Re-mint the key once it is this many days old (provider engine). The provider decides at plan
+   * time, from the key's creation time in state: the plan shows the replacement on the day it is due.
+   * @default - no scheduled rotation
+   */
+  readonly rotateEveryDays?: number;
+  /**
+   * For a key with `expiresInDays`: re-mint it this many days before it expires (provider engine).
+   * @default - no rotation before expiry
+   */
+  readonly rotateBeforeExpiryDays?: number;
+  /**
+   * Minutes the old key stays valid after its replacement is stored, so running consumers can re-read
+   * the secret (provider engine). Its revocation is recorded as pending in the store and carried out
+   * by the first provider run after that time, or by `cdktf-api-keys revoke-due`. On Factory, up to 10
+   * minutes go through the API's own rotate endpoint and its grace period; more is refused.
+   * @default 0 - the old key is revoked as soon as the new one is stored
+   */
+  readonly overlapMinutes?: number;
+  /**
    * The Terraform resource that carries the hooks (hooks engine only).
    * @default "terraform_data"
    */
@@ -90,6 +119,7 @@ export class ApiKey extends Construct implements ITerraformDependable {
     }
     checkKeyName(where, props.name);
     checkExpiresInDays(where, props.expiresInDays);
+    checkRotation(where, props);
     const api = props.api ?? account.api;
     const { capabilities, displayName } = api;
     if (capabilities.keyScopes) checkScopes(where, props.scopes);
@@ -109,6 +139,16 @@ export class ApiKey extends Construct implements ITerraformDependable {
     const pathError = validateSecretPath(props.secretPath);
     if (pathError) throw new ConfigurationError(`${where}: ${pathError}`);
     if (props.api && !props.api.sameAs(account.api)) throw accountOfAnotherApi(this.node.path, account.node.path);
+    if (capabilities.rotateGraceMinutes > 0 && props.overlapMinutes !== undefined && props.overlapMinutes > capabilities.rotateGraceMinutes) {
+      throw invalidProp(
+        where,
+        "overlapMinutes",
+        props.overlapMinutes,
+        `must be at most ${capabilities.rotateGraceMinutes} for the ${displayName} API: its rotate endpoint keeps the old key valid for ` +
+          `a grace period of at most ${capabilities.rotateGraceMinutes} minutes, and a longer overlap would leave the old key valid after ` +
+          "the API has already revoked it (or outlive what the API allows)",
+      );
+    }
     this.claimSecretPath(props.store, props.secretPath);
 
     this.engine = engineOf(where, props.engine ?? account.engine, props.carrier);
@@ -134,10 +174,19 @@ export class ApiKey extends Construct implements ITerraformDependable {
           type,
           store: storeAttributes(props.store),
           secret_path: props.secretPath,
+          rotate_every_days: props.rotateEveryDays,
+          rotate_before_expiry_days: props.rotateBeforeExpiryDays,
+          overlap_minutes: props.overlapMinutes,
         }),
         // No depends_on: `service_account_id` refers to an owned account's `id`, which orders the two already.
       );
+      // Every replacement (a rotation, a drifted key, a changed name) mints and stores the new key
+      // before the old one is revoked: the secret path never goes empty.
+      this.resource.lifecycle = { createBeforeDestroy: true };
       return;
+    }
+    for (const prop of ["rotateEveryDays", "rotateBeforeExpiryDays", "overlapMinutes"] as const) {
+      if (props[prop] !== undefined) throw rotationNeedsProvider(where, prop);
     }
     this.resource = createHookResource(this, "resource", {
       carrier: props.carrier ?? "terraform_data",

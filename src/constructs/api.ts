@@ -43,12 +43,18 @@ export interface ApiCapabilities {
   readonly keyScopes: boolean;
   /** Keys have a type (`private_key` / `publishable_key`). */
   readonly keyTypes: boolean;
+  /**
+   * The longest grace period of the API's own rotate endpoint, in minutes (Factory: 10), which keeps the
+   * old key valid meanwhile; 0 when the API has no rotate endpoint (a rotation mints a new key, and the
+   * provider revokes the old one after `overlapMinutes`).
+   */
+  readonly rotateGraceMinutes: number;
 }
 
 const CAPABILITIES: { readonly [kind in ApiKind]: ApiCapabilities } = {
-  flownally: { createsServiceAccounts: true, accountRoles: false, accountDescription: true, keyScopes: true, keyTypes: false },
-  factory: { createsServiceAccounts: false, accountRoles: false, accountDescription: false, keyScopes: false, keyTypes: false },
-  flexprice: { createsServiceAccounts: true, accountRoles: true, accountDescription: false, keyScopes: false, keyTypes: true },
+  flownally: { createsServiceAccounts: true, accountRoles: false, accountDescription: true, keyScopes: true, keyTypes: false, rotateGraceMinutes: 0 },
+  factory: { createsServiceAccounts: false, accountRoles: false, accountDescription: false, keyScopes: false, keyTypes: false, rotateGraceMinutes: 10 },
+  flexprice: { createsServiceAccounts: true, accountRoles: true, accountDescription: false, keyScopes: false, keyTypes: true, rotateGraceMinutes: 0 },
 };
 
 const DISPLAY_NAMES: { readonly [kind in ApiKind]: string } = { flownally: "Flownally", factory: "Factory", flexprice: "Flexprice" };

@@ -136,3 +136,11 @@ export const providerEngineOnly = (path: string, attribute: string): Configurati
   new ConfigurationError(
     `${path}: \`${attribute}\` is known only on the provider engine (the hooks engine keeps no state). Remove \`engine: "hooks"\` to use it.`,
   );
+
+export const rotationNeedsProvider = (where: string, prop: string): ConfigurationError =>
+  new ConfigurationError(
+    `${where}: \`${prop}\` needs the provider engine: the hooks engine runs only on create and destroy, so it cannot decide at plan ` +
+      'time that a key is due, nor create the new key before revoking the old one. Remove `engine: "hooks"` (the provider is the default), or remove `' +
+      prop +
+      "`.",
+  );

@@ -51,6 +51,36 @@ export function checkExpiresInDays(where: string, days: number | undefined): voi
   }
 }
 
+/** The rotation props of an ApiKey: whole days and minutes in range, and a before-expiry rotation only for a key that expires. */
+export function checkRotation(
+  where: string,
+  props: { rotateEveryDays?: number; rotateBeforeExpiryDays?: number; overlapMinutes?: number; expiresInDays?: number },
+): void {
+  const { rotateEveryDays, rotateBeforeExpiryDays, overlapMinutes, expiresInDays } = props;
+  if (rotateEveryDays !== undefined && !Token.isUnresolved(rotateEveryDays) && (!Number.isInteger(rotateEveryDays) || rotateEveryDays < 1 || rotateEveryDays > 3650)) {
+    throw invalidProp(where, "rotateEveryDays", rotateEveryDays, "must be a whole number of days between 1 and 3650");
+  }
+  if (rotateBeforeExpiryDays !== undefined && !Token.isUnresolved(rotateBeforeExpiryDays)) {
+    if (!Number.isInteger(rotateBeforeExpiryDays) || rotateBeforeExpiryDays < 1) {
+      throw invalidProp(where, "rotateBeforeExpiryDays", rotateBeforeExpiryDays, "must be a whole number of days, at least 1");
+    }
+    if (expiresInDays === undefined) {
+      throw invalidProp(where, "rotateBeforeExpiryDays", rotateBeforeExpiryDays, "needs `expiresInDays`: a key that never expires has no expiry to rotate before (use `rotateEveryDays`)");
+    }
+    if (!Token.isUnresolved(expiresInDays) && rotateBeforeExpiryDays >= expiresInDays) {
+      throw invalidProp(
+        where,
+        "rotateBeforeExpiryDays",
+        rotateBeforeExpiryDays,
+        `must be less than expiresInDays (${expiresInDays}): the key would be due for rotation as soon as it is minted`,
+      );
+    }
+  }
+  if (overlapMinutes !== undefined && !Token.isUnresolved(overlapMinutes) && (!Number.isInteger(overlapMinutes) || overlapMinutes < 0 || overlapMinutes > 10080)) {
+    throw invalidProp(where, "overlapMinutes", overlapMinutes, "must be a whole number of minutes between 0 and 10080 (7 days)");
+  }
+}
+
 export function checkScopes(where: string, scopes: readonly string[] | undefined): void {
   if (scopes === undefined || Token.isUnresolved(scopes)) return;
   if (!Array.isArray(scopes)) throw invalidProp(where, "scopes", scopes, "must be an array of scope strings");

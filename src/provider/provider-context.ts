@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ApiKeyInfo, KeyManagementClient, ServiceAccountInfo } from "../clients/types";
+import { clockFrom } from "../clock";
 import { PROVIDER_ENV } from "../provider-contract";
 import type { ApiSpec, StoreSpec } from "../spec";
 import type { SecretStoreBackend } from "../stores/types";
@@ -17,12 +18,23 @@ export class ProviderContext {
   private readonly clients = new Map<string, KeyManagementClient>();
   private readonly keyLists = new Map<string, Promise<ApiKeyInfo[]>>();
   private readonly accountLists = new Map<string, Promise<ServiceAccountInfo[]>>();
+  private readonly onceResults = new Map<string, Promise<unknown>>();
+  private readonly clock: () => Date;
 
   constructor(
     private readonly env: NodeJS.ProcessEnv,
     private readonly cwd: string,
   ) {
     this.projectDir = cwd;
+    let clock: () => Date;
+    try {
+      clock = clockFrom(env);
+    } catch (e) {
+      clock = () => {
+        throw e; // reported by the first operation that needs the time, as a diagnostic
+      };
+    }
+    this.clock = clock;
   }
 
   /** ConfigureProvider: `project_dir` is relative to Terraform's working directory (the stack directory). */
@@ -31,9 +43,20 @@ export class ProviderContext {
     this.projectDir = path.resolve(this.cwd, override || projectDirFromStack || ".");
   }
 
-  /** The wall clock. */
+  /** The wall clock, unless the test-only `CDKTF_API_KEYS_TEST_NOW` moves it (src/clock.ts). */
   public now(): Date {
-    return new Date();
+    return this.clock();
+  }
+
+  /**
+   * Runs `work` the first time `key` is asked for in this process; later callers get `undefined` (the
+   * first caller reports what it did). A failure is reported once too.
+   */
+  public async once<T>(key: string, work: () => Promise<T>): Promise<T | undefined> {
+    if (this.onceResults.has(key)) return undefined;
+    const result = work();
+    this.onceResults.set(key, result.catch(() => undefined));
+    return result;
   }
 
   /** The client for `api`, with the token from the variable the configuration names. */

@@ -5,6 +5,8 @@
  * - `<secretPath>.age`: the secret, the JSON of its {@link SecretPayload} encrypted to one recipient
  * - `<secretPath>.json`: its non-secret {@link KeyRecord}, pretty JSON
  * - `.accounts/<encodeURIComponent(address)>.json`: each service account's {@link AccountRecord}
+ * - `.intents/<encodeURIComponent(secretPath)>.json`: a {@link MintIntent} while a key is being minted
+ * - `.revocations/<encodeURIComponent(keyId)>.json`: a {@link PendingRevocation} until it is carried out
  *
  * Files are 0600 and directories 0700 whatever the umask. Every write goes to a temp file in the same
  * directory, is synced, then renamed into place, so no reader ever sees a partial file. Deletes are
@@ -14,9 +16,10 @@ import { promises as fsp } from "fs";
 import * as path from "path";
 import { identityProblem, recipientProblem } from "./age-identity";
 import { loadAge } from "./load-age";
+import { isPendingRevocation, sortByDue } from "./pending-revocation";
 import { describeFileError, writePrivateTempFile } from "./private-file";
 import { validateSecretPath } from "./secret-path";
-import type { AccountRecord, KeyRecord, MintIntent, SecretPayload, SecretStoreBackend, StoredKeyRecord } from "./types";
+import type { AccountRecord, KeyRecord, MintIntent, PendingRevocation, SecretPayload, SecretStoreBackend, StoredKeyRecord } from "./types";
 
 /** How to open an {@link AgeFileStore}. */
 export interface AgeFileStoreOptions {
@@ -54,6 +57,7 @@ const SECRET_SUFFIX = ".age";
 const RECORD_SUFFIX = ".json";
 const ACCOUNTS_DIR = ".accounts";
 const INTENTS_DIR = ".intents";
+const REVOCATIONS_DIR = ".revocations";
 
 /** A {@link SecretStoreBackend} keeping age-encrypted files under one directory. */
 export class AgeFileStore implements SecretStoreBackend {
@@ -273,6 +277,37 @@ export class AgeFileStore implements SecretStoreBackend {
     return found.sort((a, b) => (a.secretPath < b.secretPath ? -1 : a.secretPath > b.secretPath ? 1 : 0));
   }
 
+  public async writePendingRevocation(revocation: PendingRevocation): Promise<void> {
+    await this.write(this.revocationFile(revocation?.keyId), prettyJson(revocation));
+  }
+
+  /** Every `.revocations/*.json`, earliest due first. */
+  public async listPendingRevocations(): Promise<PendingRevocation[]> {
+    const dir = path.join(this.directory, REVOCATIONS_DIR);
+    let names: string[];
+    try {
+      names = await fsp.readdir(dir);
+    } catch (e) {
+      if (errorCode(e) === "ENOENT") return [];
+      throw new AgeFileStoreError(`cannot list ${dir}: ${describeFileError(e)}`, errorCode(e));
+    }
+    const found: PendingRevocation[] = [];
+    for (const name of names.filter((n) => n.endsWith(RECORD_SUFFIX) && !n.startsWith("."))) {
+      const file = path.join(dir, name);
+      const revocation = await this.readRecord<unknown>(file, []);
+      if (revocation === undefined) continue; // carried out meanwhile
+      if (!isPendingRevocation(revocation)) {
+        throw new AgeFileStoreError(`${file} is not a cdktf-api-keys pending revocation (expected JSON with keyId, api, dueAt...). Restore it or remove it.`);
+      }
+      found.push(revocation);
+    }
+    return sortByDue(found);
+  }
+
+  public async deletePendingRevocation(keyId: string): Promise<void> {
+    await this.remove(this.revocationFile(keyId));
+  }
+
   /** `<directory>/<secretPath>` without a suffix, after checking the path (again: defense in depth). */
   private secretBase(secretPath: string): string {
     const problem = validateSecretPath(secretPath);
@@ -292,6 +327,11 @@ export class AgeFileStore implements SecretStoreBackend {
   private intentFile(secretPath: string): string {
     this.secretBase(secretPath); // validates the path
     return path.join(this.directory, INTENTS_DIR, encodeURIComponent(secretPath) + RECORD_SUFFIX);
+  }
+
+  private revocationFile(keyId: string): string {
+    if (typeof keyId !== "string" || keyId === "") throw new AgeFileStoreError(`a pending revocation needs a key id (got ${show(keyId)}).`);
+    return path.join(this.directory, REVOCATIONS_DIR, encodeURIComponent(keyId) + RECORD_SUFFIX);
   }
 
   private accountFile(address: string): string {

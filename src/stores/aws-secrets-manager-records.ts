@@ -6,14 +6,16 @@
  * - `<namePrefix>/<secretPath>`: the secret of a key; its description holds the key's record;
  * - `<namePrefix>/.cdktf-api-keys/intents/<secretPath>`: a mint intent, in the description of a secret
  *   without a value;
- * - `<namePrefix>/.cdktf-api-keys/accounts/<encoded address>`: a service account's record, likewise.
+ * - `<namePrefix>/.cdktf-api-keys/accounts/<encoded address>`: a service account's record, likewise;
+ * - `<namePrefix>/.cdktf-api-keys/revocations/<encoded key id>`: a pending revocation, likewise.
  * A secretPath segment never starts with `.`, so no key can collide with the hidden names, and a
  * listing skips them by checking the path.
  *
  * A description is `cdktf-api-keys <kind>: <JSON>`: it reads as what it is in the console's list of
  * secrets, parses back exactly, and a secret someone else described is told apart from a damaged one.
  */
-import type { AccountRecord, KeyRecord, MintIntent } from "./types";
+import { isPendingRevocation } from "./pending-revocation";
+import type { AccountRecord, KeyRecord, MintIntent, PendingRevocation } from "./types";
 
 /** The hidden folder under the name prefix for intents and account records. */
 export const HIDDEN_FOLDER = ".cdktf-api-keys";
@@ -27,10 +29,10 @@ export const MAX_NAME_LENGTH = 512;
 /** Characters Secrets Manager allows in a secret name. */
 export const NAME_CHARS = /^[A-Za-z0-9/_+=.@-]+$/;
 
-export type RecordKind = "key record" | "account record" | "mint intent";
+export type RecordKind = "key record" | "account record" | "mint intent" | "pending revocation";
 
 /** The description holding `record`. */
-export function encodeDescription(kind: RecordKind, record: KeyRecord | AccountRecord | MintIntent): string {
+export function encodeDescription(kind: RecordKind, record: KeyRecord | AccountRecord | MintIntent | PendingRevocation): string {
   return `${marker(kind)}${JSON.stringify(record)}`;
 }
 
@@ -53,6 +55,10 @@ export function decodeKeyRecord(description: string | undefined): Decoded<KeyRec
 
 export function decodeAccountRecord(description: string | undefined): Decoded<AccountRecord> {
   return decode(description, "account record", (v) => hasStrings(v, ACCOUNT_RECORD_FIELDS));
+}
+
+export function decodePendingRevocation(description: string | undefined): Decoded<PendingRevocation> {
+  return decode(description, "pending revocation", (v) => isPendingRevocation(v));
 }
 
 export function decodeMintIntent(description: string | undefined): Decoded<MintIntent> {

@@ -19,7 +19,8 @@
  * every 10 minutes). The store writes no tags.
  *
  * Hidden names hold what is not a key: `<namePrefix>/.cdktf-api-keys/intents/<secretPath>` (mint
- * intents) and `<namePrefix>/.cdktf-api-keys/accounts/<address>` (account records), each a secret
+ * intents), `<namePrefix>/.cdktf-api-keys/accounts/<address>` (account records) and
+ * `<namePrefix>/.cdktf-api-keys/revocations/<key id>` (pending revocations), each a secret
  * without a value whose description is the record. A mint intent is claimed with CreateSecret, which
  * fails for a name that exists: the claim is exclusive with no check-then-write gap.
  *
@@ -56,6 +57,7 @@ import {
   decodeAccountRecord,
   decodeKeyRecord,
   decodeMintIntent,
+  decodePendingRevocation,
   encodeAddress,
   encodeDescription,
   HIDDEN_FOLDER,
@@ -66,7 +68,8 @@ import {
   type RecordKind,
 } from "./aws-secrets-manager-records";
 import { validateSecretPath } from "./secret-path";
-import type { AccountRecord, KeyRecord, MintIntent, SecretPayload, SecretStoreBackend, StoredKeyRecord } from "./types";
+import { sortByDue } from "./pending-revocation";
+import type { AccountRecord, KeyRecord, MintIntent, PendingRevocation, SecretPayload, SecretStoreBackend, StoredKeyRecord } from "./types";
 
 export { AwsSecretsManagerStoreError } from "./aws-secrets-manager-errors";
 
@@ -403,6 +406,44 @@ export class AwsSecretsManagerStore implements SecretStoreBackend {
     return found.sort((a, b) => (a.secretPath < b.secretPath ? -1 : a.secretPath > b.secretPath ? 1 : 0));
   }
 
+  /** Writes the pending revocation into the description of its hidden secret. */
+  public async writePendingRevocation(revocation: PendingRevocation): Promise<void> {
+    const name = this.revocationName(revocation?.keyId);
+    const purpose = `record the pending revocation of key ${JSON.stringify(revocation.keyId)}`;
+    await this.writeDescription(name, purpose, this.description("pending revocation", revocation, name), { restoreScheduled: true });
+  }
+
+  /** Every pending revocation under the name prefix (ListSecrets, eventually consistent), earliest due first. */
+  public async listPendingRevocations(): Promise<PendingRevocation[]> {
+    const prefix = `${this.namePrefix}/${HIDDEN_FOLDER}/revocations/`;
+    const purpose = "list the pending revocations";
+    const found: PendingRevocation[] = [];
+    const seenTokens = new Set<string>();
+    let nextToken: string | undefined;
+    do {
+      const page = await this.call({ action: "ListSecrets", name: "*", purpose }, () =>
+        this.#client.send(new ListSecretsCommand({ Filters: [{ Key: "name", Values: [prefix] }], MaxResults: 100, ...(nextToken ? { NextToken: nextToken } : {}) })),
+      );
+      for (const entry of page.SecretList ?? []) {
+        const name = entry.Name ?? "";
+        if (!name.startsWith(prefix) || entry.DeletedDate !== undefined) continue;
+        const revocation = this.recordOf(name, "pending revocation", decodePendingRevocation(entry.Description));
+        if (revocation) found.push(revocation);
+      }
+      nextToken = page.NextToken;
+      if (nextToken !== undefined) {
+        if (seenTokens.has(nextToken)) break;
+        seenTokens.add(nextToken);
+      }
+    } while (nextToken !== undefined);
+    return sortByDue(found);
+  }
+
+  /** Deletes the pending revocation without recovery (nothing secret); no error when there is none. */
+  public async deletePendingRevocation(keyId: string): Promise<void> {
+    await this.deleteByName(this.revocationName(keyId), `forget the pending revocation of key ${JSON.stringify(keyId)}`, 0);
+  }
+
   /** `<namePrefix>/<secretPath>`, after checking the path. */
   private secretName(secretPath: string): string {
     const problem = validateSecretPath(secretPath);
@@ -413,6 +454,11 @@ export class AwsSecretsManagerStore implements SecretStoreBackend {
   private intentName(secretPath: string): string {
     this.secretName(secretPath); // validates the path
     return `${this.namePrefix}/${HIDDEN_FOLDER}/intents/${secretPath}`;
+  }
+
+  private revocationName(keyId: string): string {
+    if (typeof keyId !== "string" || keyId === "") throw new AwsSecretsManagerStoreError(`a pending revocation needs a key id (got ${show(keyId)}).`);
+    return `${this.namePrefix}/${HIDDEN_FOLDER}/revocations/${encodeAddress(keyId)}`;
   }
 
   private accountName(address: string): string {
@@ -431,7 +477,7 @@ export class AwsSecretsManagerStore implements SecretStoreBackend {
   }
 
   /** The description holding `record`, checked against the 2048 characters Secrets Manager keeps. */
-  private description(kind: RecordKind, record: KeyRecord | AccountRecord | MintIntent, name: string): string {
+  private description(kind: RecordKind, record: KeyRecord | AccountRecord | MintIntent | PendingRevocation, name: string): string {
     const description = encodeDescription(kind, record);
     if (description.length > MAX_DESCRIPTION_LENGTH) {
       throw new AwsSecretsManagerStoreError(

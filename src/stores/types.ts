@@ -1,6 +1,7 @@
 /**
  * What the hooks keep in a secret store. Records are plain and non-secret; the payload is encrypted.
  */
+import type { ApiSpec } from "../spec";
 
 /** The non-secret record kept beside each secret. */
 export interface KeyRecord {
@@ -44,6 +45,26 @@ export interface AccountRecord {
   readonly createdAt: string;
 }
 
+/**
+ * A replaced key whose revocation waits until `dueAt` (`overlapMinutes`), so running consumers can
+ * re-read the secret first. Kept in the store beside the secrets: whichever run reaches the store once
+ * it is due (a provider run, `revoke-due`) carries it out, and `status` lists it until then.
+ */
+export interface PendingRevocation {
+  readonly keyId: string;
+  readonly serviceAccountId: string;
+  /** Which API to revoke it with; `api.tokenEnv` names the admin token's variable. */
+  readonly api: ApiSpec;
+  /** The construct whose key was replaced (`<stack>/<path>`). */
+  readonly address: string;
+  readonly secretPath: string;
+  readonly name: string;
+  /** RFC 3339: revoke at or after this time. */
+  readonly dueAt: string;
+  /** RFC 3339: when the replacement put the revocation off. */
+  readonly recordedAt: string;
+}
+
 /** The encrypted payload. `value` is the plaintext key. */
 export interface SecretPayload {
   readonly value: string;
@@ -75,6 +96,12 @@ export interface SecretStoreBackend {
   deleteAccountRecord(address: string): Promise<void>;
   /** Every key record in the store with its secret path, sorted by secret path. */
   listKeyRecords(): Promise<StoredKeyRecord[]>;
+  /** Records (or replaces) the pending revocation of `revocation.keyId`. */
+  writePendingRevocation(revocation: PendingRevocation): Promise<void>;
+  /** Every pending revocation in the store, earliest due first. */
+  listPendingRevocations(): Promise<PendingRevocation[]>;
+  /** Forgets the pending revocation of `keyId` (once carried out); no error when there is none. */
+  deletePendingRevocation(keyId: string): Promise<void>;
 }
 
 /** A key record and the secret path it sits at, as {@link SecretStoreBackend.listKeyRecords} returns them. */

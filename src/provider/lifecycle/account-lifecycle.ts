@@ -3,6 +3,12 @@
  * record goes into the store before the create call, so an attempt that ended unclearly (a crash, a
  * kill, a 5xx after the server acted) is resolved by the next create, which adopts the account that
  * attempt made instead of failing on its name.
+ *
+ * Once a refresh sees the account in state, its record says so (`confirmed`) and stays until the
+ * account is deleted: keys are create-before-destroy, and Terraform makes the accounts they depend on
+ * create-before-destroy too. A Flownally account replaced under the same name (a new description)
+ * would then be created while the old one still holds the name; the record tells that old account as
+ * this construct's own, so it is deleted first (its keys are being replaced in the same apply).
  */
 import type { ServiceAccountInfo } from "../../clients/types";
 import type { ApiSpec, StoreSpec } from "../../spec";
@@ -24,6 +30,8 @@ const PENDING_SKEW_MS = 10 * 60 * 1000;
 /** `instanceId` of the record while the create call is in flight, and once it returned (until a refresh sees the account in state). */
 export const ACCOUNT_PENDING = "pending";
 export const ACCOUNT_CREATED = "created";
+/** `instanceId` of the record once a refresh saw the account in state. */
+export const ACCOUNT_CONFIRMED = "confirmed";
 
 /** Creates the account, or adopts the one an earlier unclear or unsaved attempt created. */
 export async function createAccount(ctx: ProviderContext, spec: AccountSpec): Promise<WithWarnings<ServiceAccountInfo>> {
@@ -42,6 +50,19 @@ export async function createAccount(ctx: ProviderContext, spec: AccountSpec): Pr
       return { value: made[0], warnings: [`adopted service account ${made[0].id} ("${spec.name}"): an earlier apply created it but ended before Terraform saved it`] };
     }
   }
+  const warnings: string[] = [];
+  if (earlier && earlier.name === spec.name && earlier.instanceId === ACCOUNT_CONFIRMED) {
+    const replaced = await replacedUnderSameName(ctx, spec, earlier.serviceAccountId);
+    if (replaced === "adopt") {
+      return { value: (await ctx.listAccounts(spec.api)).find((a) => a.id === earlier.serviceAccountId)!, warnings: [`adopted service account ${earlier.serviceAccountId} ("${spec.name}"): this construct created it, and the state had lost it`] };
+    }
+    if (replaced === "deleted") {
+      warnings.push(
+        `deleted service account ${earlier.serviceAccountId} ("${spec.name}") before creating its replacement: the API allows one active account per ` +
+          "name. Its keys stopped working until their replacements were stored, in this apply.",
+      );
+    }
+  }
   await store?.writeAccountRecord({ address: spec.address, instanceId: ACCOUNT_PENDING, serviceAccountId: "", name: spec.name, createdAt: ctx.now().toISOString() });
   let account: ServiceAccountInfo;
   try {
@@ -54,18 +75,41 @@ export async function createAccount(ctx: ProviderContext, spec: AccountSpec): Pr
   }
   // Kept until a refresh sees the account in state: if Terraform never saves it, the next create adopts it.
   await store?.writeAccountRecord({ address: spec.address, instanceId: ACCOUNT_CREATED, serviceAccountId: account.id, name: account.name, createdAt: account.createdAt });
-  return { value: account, warnings: [] };
+  return { value: account, warnings };
 }
 
-/** A refresh found the account in state: its pending or created record has done its job. */
+/**
+ * This construct's confirmed account still holds the name the new one needs (Flownally names are
+ * unique among active accounts). Same description: the state lost it, adopt it. Another description:
+ * it is the old object of this replacement, delete it now. Gone or another name: nothing in the way.
+ */
+async function replacedUnderSameName(ctx: ProviderContext, spec: AccountSpec, oldId: string): Promise<"adopt" | "deleted" | "free"> {
+  if (spec.api.kind !== "flownally") return "free";
+  ctx.changed(spec.api);
+  const old = (await ctx.listAccounts(spec.api)).find((a) => a.id === oldId);
+  if (!old || old.name !== spec.name) return "free";
+  if ((old.description ?? undefined) === (spec.description ?? undefined)) return "adopt";
+  await ctx.client(spec.api).deleteServiceAccount(oldId);
+  ctx.changed(spec.api);
+  return "deleted";
+}
+
+/** A refresh found the account in state: its record says so from now on (see the file comment). */
 export async function confirmAccount(ctx: ProviderContext, spec: AccountSpec, id: string): Promise<void> {
   if (!spec.store) return;
   const store = ctx.store(spec.store);
   const record = await store.readAccountRecord(spec.address);
-  if (!record || record.name !== spec.name) return;
-  if ((record.instanceId === ACCOUNT_CREATED && record.serviceAccountId === id) || record.instanceId === ACCOUNT_PENDING) {
-    await store.deleteAccountRecord(spec.address);
-  }
+  if (record && record.instanceId === ACCOUNT_CONFIRMED && record.serviceAccountId === id) return;
+  if (record && record.name === spec.name && record.instanceId === ACCOUNT_CREATED && record.serviceAccountId !== id) return; // another attempt's: left to resolve
+  await store.writeAccountRecord({ address: spec.address, instanceId: ACCOUNT_CONFIRMED, serviceAccountId: id, name: spec.name, createdAt: record?.createdAt ?? ctx.now().toISOString() });
+}
+
+/** The account is deleted: its record goes too, if it is this account's. */
+export async function forgetAccount(ctx: ProviderContext, spec: AccountSpec, id: string): Promise<void> {
+  if (!spec.store) return;
+  const store = ctx.store(spec.store);
+  const record = await store.readAccountRecord(spec.address);
+  if (record && (record.serviceAccountId === id || record.instanceId === ACCOUNT_PENDING)) await store.deleteAccountRecord(spec.address);
 }
 
 function explainCreateFailure(e: unknown, spec: AccountSpec, crashSafe: boolean): Error {

@@ -8,14 +8,19 @@
  * - never two active keys for one resource: a key stored by a create whose result never reached the
  *   state (`confirmed: false`) is adopted, or revoked, before anything new is minted;
  * - never the secret of a newer key removed: delete removes the secret only when the record at the
- *   path names the key being deleted.
+ *   path names the key being deleted;
+ * - never an empty secret path during a replacement: the resource is create-before-destroy, so the
+ *   new key is stored before the old one is revoked (after `overlapMinutes`, through a pending
+ *   revocation recorded in the store).
  */
 import type { ApiKeyInfo } from "../../clients/types";
 import type { KeyStatus } from "../../provider-contract";
 import { describeStore } from "../../spec";
 import type { ApiSpec, ApiKeyType, StoreSpec } from "../../spec";
+import type { RotationPolicy } from "../../rotation";
 import type { KeyRecord, MintIntent, SecretStoreBackend } from "../../stores/types";
 import type { ProviderContext } from "../provider-context";
+import { carryOutRevocations, postponeRevocation } from "./revocations";
 
 /** What the configuration asks for: the key's identity and where its value goes. */
 export interface KeySpec {
@@ -29,6 +34,9 @@ export interface KeySpec {
   readonly type?: ApiKeyType;
   readonly store: StoreSpec;
   readonly secretPath: string;
+  readonly rotation?: RotationPolicy;
+  /** Minutes a replaced key stays valid after its replacement is stored (0: revoked at once). */
+  readonly overlapMinutes?: number;
 }
 
 /** The key's non-secret facts, as the state holds them. */
@@ -48,6 +56,7 @@ export interface WithWarnings<T> {
 /** Keys minted this long before an intent was written still count as its possible results (clock skew). */
 const INTENT_SKEW_MS = 10 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
+const MINUTE_MS = 60 * 1000;
 
 /** A delete that revoked the key but could not remove its secret: the state must say "revoked". */
 export class RevokedButNotCleanedError extends Error {}
@@ -81,26 +90,77 @@ export async function createKey(ctx: ProviderContext, spec: KeySpec): Promise<Wi
     previous = undefined;
   }
 
-  const minted = await mintAndStore(ctx, store, spec);
+  const rotated = previous && previous.address === spec.address ? await nativeRotation(ctx, spec, previous) : undefined;
+  const minted = await mintAndStore(ctx, store, spec, rotated);
+  if (rotated) warnings.push(`rotated key ${rotated.keyId} with the API's rotate endpoint; it stays valid for ${rotated.graceMinutes} more minutes`);
   if (previous && previous.address !== spec.address) {
     // The same stack's key under another construct address: a renamed or removed construct. Its
-    // secret path now holds the new key, so the old key is retired here; its own delete, if it
-    // still runs, finds it revoked already.
-    await ctx.client(spec.api).revokeApiKey(previous.serviceAccountId, previous.keyId);
-    ctx.changed(spec.api, previous.serviceAccountId);
-    warnings.push(`revoked key ${previous.keyId} of ${previous.address}, which held ${spec.secretPath} before`);
+    // secret path now holds the new key, so the old key is retired here (after the overlap); its own
+    // delete, if it still runs, finds it revoked or pending already.
+    warnings.push(await retire(ctx, store, spec, previous, `of ${previous.address}, which held ${spec.secretPath} before`));
   }
   return { value: minted, warnings };
 }
 
-async function mintAndStore(ctx: ProviderContext, store: SecretStoreBackend, spec: KeySpec): Promise<MintedKey> {
+/** The old key of a replacement, to be rotated by the API itself (Factory), and for how long it stays valid. */
+interface NativeRotation {
+  readonly keyId: string;
+  readonly graceMinutes: number;
+}
+
+/**
+ * A replacement of a live, confirmed key with the same account and name, on an API that rotates keys
+ * itself with a grace period long enough for the overlap (Factory, up to 10 minutes).
+ */
+async function nativeRotation(ctx: ProviderContext, spec: KeySpec, previous: KeyRecord): Promise<NativeRotation | undefined> {
+  const client = ctx.client(spec.api);
+  const overlap = spec.overlapMinutes ?? 0;
+  if (!client.rotateApiKey || spec.api.kind !== "factory" || overlap > FACTORY_GRACE_LIMIT_MINUTES) return undefined;
+  if (previous.confirmed === false || previous.serviceAccountId !== spec.serviceAccountId || previous.name !== spec.name) return undefined;
+  const live = (await ctx.listKeys(spec.api, spec.serviceAccountId)).find((k) => k.id === previous.keyId);
+  if (!live || live.status !== "active") return undefined;
+  return { keyId: previous.keyId, graceMinutes: overlap };
+}
+
+/** Factory's limit on a rotation's grace period (api-notes). */
+const FACTORY_GRACE_LIMIT_MINUTES = 10;
+
+/**
+ * A key replaced at its path: revoked now, or, with `overlapMinutes`, recorded as a pending revocation
+ * due then (carried out by a later provider run or `revoke-due`). Returns what was done, for a warning.
+ */
+async function retire(ctx: ProviderContext, store: SecretStoreBackend, spec: KeySpec, old: Pick<KeyRecord, "keyId" | "serviceAccountId" | "name" | "address">, what: string): Promise<string> {
+  const overlap = spec.overlapMinutes ?? 0;
+  if (overlap > 0) {
+    const now = ctx.now();
+    const dueAt = new Date(now.getTime() + overlap * MINUTE_MS).toISOString();
+    await postponeRevocation(store, {
+      keyId: old.keyId,
+      serviceAccountId: old.serviceAccountId,
+      api: spec.api,
+      address: old.address,
+      secretPath: spec.secretPath,
+      name: old.name,
+      dueAt,
+      recordedAt: now.toISOString(),
+    });
+    return `key ${old.keyId} ${what} stays valid until ${dueAt} (overlapMinutes = ${overlap}); its revocation is recorded as pending`;
+  }
+  await ctx.client(spec.api).revokeApiKey(old.serviceAccountId, old.keyId);
+  ctx.changed(spec.api, old.serviceAccountId);
+  return `revoked key ${old.keyId} ${what}`;
+}
+
+async function mintAndStore(ctx: ProviderContext, store: SecretStoreBackend, spec: KeySpec, rotation?: NativeRotation): Promise<MintedKey> {
   const client = ctx.client(spec.api);
   const now = ctx.now();
   await store.writeMintIntent(spec.secretPath, { address: spec.address, serviceAccountId: spec.serviceAccountId, name: spec.name, startedAt: now.toISOString() });
   const expiresAt = spec.expiresInDays !== undefined ? new Date(now.getTime() + spec.expiresInDays * DAY_MS) : undefined;
   let created;
   try {
-    created = await client.createApiKey(spec.serviceAccountId, { name: spec.name, expiresAt, scopes: spec.scopes, type: spec.type });
+    created = rotation
+      ? await client.rotateApiKey!(spec.serviceAccountId, rotation.keyId, { expiresAt, gracePeriodMinutes: rotation.graceMinutes })
+      : await client.createApiKey(spec.serviceAccountId, { name: spec.name, expiresAt, scopes: spec.scopes, type: spec.type });
   } catch (e) {
     if (mayHaveActed(e)) {
       throw new Error(
@@ -220,6 +280,13 @@ export async function confirmKey(ctx: ProviderContext, spec: Pick<KeySpec, "stor
   if (record && record.keyId === keyId && record.confirmed === false) await store.writeKeyRecord(spec.secretPath, { ...record, confirmed: true });
 }
 
+/** The construct moved (a `moved` block): the record at the path names its new address, if it still holds this key. */
+export async function renameKeyOwner(ctx: ProviderContext, spec: KeySpec, keyId: string): Promise<void> {
+  const store = ctx.store(spec.store);
+  const record = await store.readKeyRecord(spec.secretPath);
+  if (record && record.keyId === keyId && record.address !== spec.address) await store.writeKeyRecord(spec.secretPath, { ...record, address: spec.address });
+}
+
 /** The recipient changed: the stored value is decrypted with the identity and written again to the new recipient. */
 export async function reencryptKey(ctx: ProviderContext, spec: KeySpec, keyId: string): Promise<void> {
   const store = ctx.store(spec.store, { identity: true });
@@ -229,16 +296,38 @@ export async function reencryptKey(ctx: ProviderContext, spec: KeySpec, keyId: s
   await store.writeSecret(spec.secretPath, payload);
 }
 
-/** Revokes the key, then removes its secret and record if the path still holds this key. Idempotent. */
-export async function deleteKey(ctx: ProviderContext, spec: KeySpec, keyId: string): Promise<void> {
+/**
+ * Deletes the key. When the path holds a newer key (a replacement: create-before-destroy, a rename),
+ * the key is retired: revoked, or kept valid for `overlapMinutes` through a pending revocation. Else
+ * (a removal, a destroy) it is revoked with any revocation still pending for its construct, and its
+ * secret and record are removed. Idempotent.
+ */
+export async function deleteKey(ctx: ProviderContext, spec: KeySpec, keyId: string): Promise<string[]> {
+  const store = ctx.store(spec.store);
+  let record: KeyRecord | undefined;
+  try {
+    record = await store.readKeyRecord(spec.secretPath);
+  } catch {
+    record = undefined; // unreadable: revoke now; removing the secret below reports the store's error
+  }
+  if (record && record.keyId !== keyId) {
+    // A newer key holds the path: leave its secret; this one is retired now or after the overlap.
+    return [await retire(ctx, store, spec, { keyId, serviceAccountId: spec.serviceAccountId, name: spec.name, address: spec.address }, "(replaced)")];
+  }
   await ctx.client(spec.api).revokeApiKey(spec.serviceAccountId, keyId);
   ctx.changed(spec.api, spec.serviceAccountId);
-  const store = ctx.store(spec.store);
   try {
-    const record = await store.readKeyRecord(spec.secretPath);
-    if (record && record.keyId !== keyId) return; // a newer key holds the path: leave its secret
+    // The construct is going away: keys of its earlier rotations still in their overlap go with it.
+    const earlier = await carryOutRevocations(
+      { store, client: (api) => ctx.client(api), now: () => ctx.now(), changed: (api, id) => ctx.changed(api, id) },
+      (r) => r.address === spec.address && r.secretPath === spec.secretPath,
+    );
     await store.deleteSecret(spec.secretPath);
     await store.deleteKeyRecord(spec.secretPath);
+    return [
+      ...earlier.revoked.map((r) => `revoked key ${r.keyId}, an earlier key of ${r.address} still in its overlap`),
+      ...earlier.failed.map(({ revocation: r, reason }) => `could not revoke key ${r.keyId}, an earlier key of ${r.address} in its overlap: ${reason}; it stays recorded as pending`),
+    ];
   } catch (e) {
     throw new RevokedButNotCleanedError(
       `revoked key ${keyId}, but could not remove its secret at ${spec.secretPath}: ${(e as Error).message}. ` +

@@ -4,7 +4,9 @@
  * the key revoked, expired, gone, or its secret missing sets `status`, and the plan replaces it.
  */
 import type { ApiKeyType } from "../../spec";
-import { confirmKey, createKey, deleteKey, KeySpec, keyStatus, MintedKey, reencryptKey, RevokedButNotCleanedError } from "../lifecycle/key-lifecycle";
+import { confirmKey, createKey, deleteKey, KeySpec, keyStatus, MintedKey, reencryptKey, renameKeyOwner, RevokedButNotCleanedError } from "../lifecycle/key-lifecycle";
+import { carryOutRevocations, describeRevocations } from "../lifecycle/revocations";
+import { nextRotation, type RotationPolicy } from "../../rotation";
 import type { ProviderContext } from "../provider-context";
 import type { ApplyRequest, ApplyResponse, Diagnostic, PlanRequest, PlanResponse, ReadResponse, ResourceHandler, Schema, TfObject } from "../protocol/types";
 import { sameStoreLocation as sameLocation } from "../../store-attributes";
@@ -27,7 +29,15 @@ const schema: Schema = {
     prefix: { type: "string", computed: true, description: "A non-secret display fragment of the key." },
     created_at: { type: "string", computed: true, description: "When the key was minted (RFC 3339)." },
     expires_at: { type: "string", computed: true, description: "When the key expires (RFC 3339), or null if never." },
-    status: { type: "string", computed: true, description: "What the last refresh found: active, revoked, expired, missing or secret_missing. Anything but active plans a replacement." },
+    rotate_every_days: { type: "number", optional: true, description: "Re-mint the key once it is this many days old, decided at plan time." },
+    rotate_before_expiry_days: { type: "number", optional: true, description: "Re-mint the key this many days before it expires, decided at plan time." },
+    overlap_minutes: { type: "number", optional: true, description: "Minutes a replaced key stays valid after its replacement is stored; its revocation waits in the store meanwhile." },
+    rotates_at: { type: "string", computed: true, description: "When the rotation policy makes the key due (RFC 3339), or null without one." },
+    status: {
+      type: "string",
+      computed: true,
+      description: "What the last refresh found: active, revoked, expired, missing, secret_missing or rotation_due. Anything but active plans a replacement.",
+    },
   },
 };
 
@@ -47,20 +57,33 @@ export function apiKeyResource(ctx: ProviderContext): ResourceHandler {
 
     async plan({ prior, proposed }: PlanRequest): Promise<PlanResponse> {
       if (!proposed) return { planned: null };
-      if (!prior) return { planned: plannedForCreate(schema, proposed, { status: "active" }) };
+      const forCreate = (): TfObject => plannedForCreate(schema, proposed, { status: "active", ...(policyOf(proposed) ? {} : { rotates_at: null }) });
+      if (!prior) return { planned: forCreate() };
       const replace = changedPaths(prior, proposed, IDENTITY);
       if (!sameStoreLocation(prior, proposed)) replace.push(["store"]);
-      if (prior.status !== "active") replace.push(["status"]);
-      if (replace.length) return { planned: plannedForCreate(schema, proposed, { status: "active" }), requiresReplace: replace };
-      return { planned: plannedForUpdate(schema, prior, proposed) };
+      // The rotation is decided here, with the proposed policy and the times in state: due today, not earlier.
+      const due = rotationOf(prior, proposed);
+      const isDue = due !== undefined && due.at.getTime() <= ctx.now().getTime();
+      const diagnostics: Diagnostic[] = [];
+      if (isDue) {
+        diagnostics.push(warning(`API key ${str(proposed, "address")} is due for rotation`, `Due since ${due.at.toISOString()} (${due.reason}): a new key is minted and stored first, then the old one is revoked.`));
+        replace.push(prior.status === "rotation_due" ? ["status"] : ["rotates_at"]);
+      } else if (prior.status !== "active" && prior.status !== "rotation_due") {
+        replace.push(["status"]);
+      }
+      if (replace.length) return { planned: forCreate(), requiresReplace: replace, diagnostics };
+      // Not due (any more: the policy changed since the refresh): an in-place update of the date.
+      return { planned: { ...plannedForUpdate(schema, prior, proposed), rotates_at: due?.at.toISOString() ?? null, status: "active" } };
     },
 
     async apply({ prior, planned }: ApplyRequest): Promise<ApplyResponse> {
       if (!planned) {
         if (!prior) return { newState: null };
         try {
-          await ctx.gate.run(`revoking key ${str(prior, "id")}`, () => deleteKey(ctx, specOf(prior), str(prior, "id")));
-          return { newState: null };
+          const spec = specOf(prior);
+          const done = await ctx.gate.run(`revoking key ${str(prior, "id")}`, () => deleteKey(ctx, spec, str(prior, "id")));
+          const swept = await sweep(ctx, spec);
+          return { newState: null, diagnostics: [...done, ...swept].map((w) => warning(`API key ${spec.address}`, w)) };
         } catch (e) {
           // Terraform keeps the returned state beside the error: it must not claim a live key that is revoked.
           const newState = e instanceof RevokedButNotCleanedError ? { ...prior, status: "revoked" } : prior;
@@ -68,23 +91,32 @@ export function apiKeyResource(ctx: ProviderContext): ResourceHandler {
         }
       }
       const spec = specOf(planned);
+      const swept = await sweep(ctx, spec);
       if (!prior) {
         const { value, warnings } = await ctx.gate.run(`minting key "${spec.name}"`, () => createKey(ctx, spec));
-        return { newState: stateOf(planned, value), diagnostics: warnings.map((w) => warning(`API key ${spec.address}`, w)) };
+        return { newState: stateOf(planned, value), diagnostics: [...swept, ...warnings].map((w) => warning(`API key ${spec.address}`, w)) };
       }
       if (spec.store.kind === "age-file" && !sameValue(storeMap(prior).recipient, spec.store.recipient)) {
         await ctx.gate.run(`re-encrypting ${spec.secretPath}`, () => reencryptKey(ctx, spec, str(prior, "id")));
       }
-      return { newState: planned };
+      if (!sameValue(prior.address, planned.address)) {
+        // Moved (a `moved` block): the record at the path now names the new construct.
+        await ctx.gate.run(`recording ${spec.address} at ${spec.secretPath}`, () => renameKeyOwner(ctx, spec, str(prior, "id")));
+      }
+      return { newState: planned, diagnostics: swept.map((w) => warning(`API key ${spec.address}`, w)) };
     },
 
     async read(current: TfObject): Promise<ReadResponse> {
       if (current.api === null) return { newState: current }; // nothing to check against yet
       const spec = specOf(current);
-      const status = await keyStatus(ctx, spec, keyOf(current));
+      const swept = await sweep(ctx, spec);
+      const live = await keyStatus(ctx, spec, keyOf(current));
       // The state holds this key: a later create at the path must not take it for a lost one.
-      if (status === "active") await confirmKey(ctx, spec, str(current, "id"));
-      return { newState: { ...current, status } };
+      if (live === "active") await confirmKey(ctx, spec, str(current, "id"));
+      const due = rotationOf(current, current);
+      const status = live === "active" && due !== undefined && due.at.getTime() <= ctx.now().getTime() ? "rotation_due" : live;
+      const rotatesAt = due?.at.toISOString() ?? null;
+      return { newState: { ...current, status, rotates_at: rotatesAt }, diagnostics: swept.map((w) => warning(`API key ${spec.address}`, w)) };
     },
 
     async importState(id: string) {
@@ -116,7 +148,33 @@ function specOf(obj: TfObject): KeySpec {
     type: optStr(obj, "type") as ApiKeyType | undefined,
     store: storeOf(obj),
     secretPath: str(obj, "secret_path"),
+    rotation: policyOf(obj),
+    overlapMinutes: optNum(obj, "overlap_minutes"),
   };
+}
+
+function policyOf(obj: TfObject): RotationPolicy | undefined {
+  const rotateEveryDays = isKnown(obj.rotate_every_days) ? optNum(obj, "rotate_every_days") : undefined;
+  const rotateBeforeExpiryDays = isKnown(obj.rotate_before_expiry_days) ? optNum(obj, "rotate_before_expiry_days") : undefined;
+  return rotateEveryDays === undefined && rotateBeforeExpiryDays === undefined ? undefined : { rotateEveryDays, rotateBeforeExpiryDays };
+}
+
+/** When the key in `state` is due under the policy of `config` (the state's own, on a refresh). */
+function rotationOf(state: TfObject, config: TfObject) {
+  const policy = policyOf(config);
+  const createdAt = optStr(state, "created_at");
+  if (!policy || !createdAt) return undefined;
+  return nextRotation({ createdAt, expiresAt: optStr(state, "expires_at") ?? null }, policy);
+}
+
+/** Revocations of the resource's store that are due, carried out once per store per provider run. */
+async function sweep(ctx: ProviderContext, spec: KeySpec): Promise<string[]> {
+  const report = await ctx.once(`revocations ${JSON.stringify(spec.store)}`, () =>
+    carryOutRevocations({ store: ctx.store(spec.store), client: (api) => ctx.client(api), now: () => ctx.now(), changed: (api, id) => ctx.changed(api, id) }),
+  ).catch((e: Error) => ({ revoked: [], waiting: [], failed: [], error: e.message }));
+  if (!report) return [];
+  if ("error" in report) return [`could not check the store's pending revocations: ${report.error}. The next run tries again.`];
+  return describeRevocations(report);
 }
 
 const keyOf = (obj: TfObject): MintedKey => ({
@@ -132,6 +190,7 @@ const stateOf = (planned: TfObject, key: MintedKey): TfObject => ({
   prefix: key.prefix,
   created_at: key.createdAt,
   expires_at: key.expiresAt,
+  rotates_at: rotationOf({ created_at: key.createdAt, expires_at: key.expiresAt }, planned)?.at.toISOString() ?? null,
   status: "active",
 });
 

@@ -4,7 +4,7 @@
  */
 import type { ProviderContext } from "../provider-context";
 import type { ApplyRequest, ApplyResponse, PlanRequest, PlanResponse, ReadResponse, ResourceHandler, Schema, TfObject } from "../protocol/types";
-import { AccountSpec, confirmAccount, createAccount } from "../lifecycle/account-lifecycle";
+import { AccountSpec, confirmAccount, forgetAccount, createAccount } from "../lifecycle/account-lifecycle";
 import { API_ATTRIBUTES, apiOf, changedPaths, optList, optStr, plannedForCreate, plannedForUpdate, storeOf, str } from "./values";
 
 const schema: Schema = {
@@ -45,7 +45,7 @@ export function serviceAccountResource(ctx: ProviderContext): ResourceHandler {
         const api = apiOf(prior);
         await ctx.gate.run(`deleting service account ${str(prior, "id")}`, () => ctx.client(api).deleteServiceAccount(str(prior, "id")));
         ctx.changed(api);
-        await confirmAccount(ctx, specOf(prior), str(prior, "id")); // no record of it is left behind
+        await forgetAccount(ctx, specOf(prior), str(prior, "id")); // no record of it is left behind
         return { newState: null };
       }
       if (prior) return { newState: planned };

@@ -4,6 +4,7 @@ import * as path from "path";
 import { ProviderContext } from "../../../src/provider/provider-context";
 import { UNKNOWN, TfObject } from "../../../src/provider/protocol/types";
 import { apiKeyResource } from "../../../src/provider/resources/api-key-resource";
+import { TEST_CLOCK_ENV } from "../../../src/clock";
 
 /**
  * How the key resource plans: which changes mint a new key, which are updated in place, and what a
@@ -23,10 +24,20 @@ describe("apikeys_api_key plans", () => {
     type: null,
     store: { kind: "age-file", directory: "secrets", recipient: "age1old" },
     secret_path: "team/key",
+    rotate_every_days: null,
+    rotate_before_expiry_days: null,
+    overlap_minutes: null,
   };
-  const state: TfObject = { ...config, id: "key_1", prefix: "fln_abc", created_at: "2026-11-01T00:00:00Z", expires_at: null, status: "active" };
-  const computedNull = { id: null, prefix: null, created_at: null, expires_at: null, status: null };
+  const state: TfObject = { ...config, id: "key_1", prefix: "fln_abc", created_at: "2026-11-01T00:00:00Z", expires_at: null, rotates_at: null, status: "active" };
+  const computedNull = { id: null, prefix: null, created_at: null, expires_at: null, rotates_at: null, status: null };
   const plan = (prior: TfObject | null, proposed: TfObject | null) => resource.plan({ prior, proposed, config: proposed });
+  /** The key resource of a provider whose clock reads `now` (the test-only clock variable). */
+  const at = (now: string) => {
+    const ctx = new ProviderContext({ [TEST_CLOCK_ENV]: now }, dir);
+    ctx.configure(".");
+    const clocked = apiKeyResource(ctx);
+    return (prior: TfObject | null, proposed: TfObject | null) => clocked.plan({ prior, proposed, config: proposed });
+  };
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-api-keys-plan-"));
@@ -74,6 +85,52 @@ describe("apikeys_api_key plans", () => {
     const { requiresReplace, planned } = await plan({ ...state, status }, { ...state, status });
     expect(requiresReplace).toEqual([["status"]]);
     expect(planned).toMatchObject({ status: "active", id: UNKNOWN });
+  });
+
+  describe("rotation, decided at plan time from the times in state", () => {
+    const everyThirty = { ...state, rotate_every_days: 30, rotates_at: "2026-12-01T00:00:00.000Z" };
+
+    test("the day before it is due: no replacement, the plan shows when it will be", async () => {
+      const { planned, requiresReplace, diagnostics } = await at("2026-11-30T23:59:59Z")(everyThirty, { ...everyThirty });
+      expect(requiresReplace).toBeUndefined();
+      expect(planned).toEqual(everyThirty);
+      expect(diagnostics ?? []).toEqual([]);
+    });
+
+    test("on the day it is due: replaced, and a warning says why", async () => {
+      const { planned, requiresReplace, diagnostics } = await at("2026-12-01T00:00:00Z")(everyThirty, { ...everyThirty });
+      expect(requiresReplace).toEqual([["rotates_at"]]);
+      expect(planned).toMatchObject({ id: UNKNOWN, rotates_at: UNKNOWN, status: "active" });
+      expect(diagnostics).toEqual([
+        expect.objectContaining({ severity: "warning", summary: "API key stack/key is due for rotation", detail: expect.stringContaining("rotateEveryDays = 30: minted 2026-11-01T00:00:00Z") }),
+      ]);
+    });
+
+    test("a refresh that found it due shows the status as the reason", async () => {
+      const { requiresReplace } = await at("2026-12-02T00:00:00Z")({ ...everyThirty, status: "rotation_due" }, { ...everyThirty, status: "rotation_due" });
+      expect(requiresReplace).toEqual([["status"]]);
+    });
+
+    test("a longer period set after the refresh found it due: no replacement, the new date in place", async () => {
+      const prior = { ...everyThirty, status: "rotation_due" };
+      const { planned, requiresReplace } = await at("2026-12-02T00:00:00Z")(prior, { ...prior, rotate_every_days: 60 });
+      expect(requiresReplace).toBeUndefined();
+      expect(planned).toMatchObject({ status: "active", rotates_at: "2026-12-31T00:00:00.000Z", id: "key_1" });
+    });
+
+    test("before expiry: due that many days before expires_at", async () => {
+      const expiring = { ...state, expires_in_days: 60, expires_at: "2026-12-31T00:00:00Z", rotate_before_expiry_days: 7 };
+      const early = await at("2026-12-23T12:00:00Z")({ ...expiring, rotates_at: null }, { ...expiring, rotates_at: null });
+      expect(early.requiresReplace).toBeUndefined();
+      expect(early.planned).toMatchObject({ rotates_at: "2026-12-24T00:00:00.000Z" });
+      const due = await at("2026-12-24T00:00:00Z")(expiring, { ...expiring });
+      expect(due.requiresReplace).toEqual([["rotates_at"]]);
+    });
+
+    test("a new key with a policy: its date is known after apply; without one it is null", async () => {
+      expect((await plan(null, { ...config, rotate_every_days: 30, ...computedNull })).planned).toMatchObject({ rotates_at: UNKNOWN });
+      expect((await plan(null, { ...config, ...computedNull })).planned).toMatchObject({ rotates_at: null });
+    });
   });
 
   test("importing a key is refused with what to do instead", async () => {
