@@ -56,6 +56,12 @@ export function storeFromAttributes(map: Readonly<Record<string, string>>): Stor
   }
 }
 
+/** Where a store map puts the secrets, as one string: equal for two maps exactly when {@link sameStoreLocation}. */
+export function storeLocationKey(map: Readonly<Record<string, string>>): string {
+  const fields = LOCATION[map.kind as StoreSpec["kind"]] ?? Object.keys(map).sort();
+  return JSON.stringify([map.kind, ...fields.map((field) => map[field] ?? "")]);
+}
+
 /** True when both maps put the secrets in the same place (other fields may differ). */
 export function sameStoreLocation(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   if (a.kind !== b.kind) return false;

@@ -1,4 +1,6 @@
+import { createHash } from "crypto";
 import { Construct } from "constructs";
+import { storeLocationKey } from "../store-attributes";
 import { TerraformStack } from "../cdktf";
 import type { ApiKeySpec, ApiKeyType } from "../spec";
 import { validateSecretPath } from "../stores/secret-path";
@@ -89,6 +91,15 @@ export interface ApiKeyProps {
    * @default "terraform_data"
    */
   readonly carrier?: Carrier;
+}
+
+/**
+ * The key resource's Terraform name: its secret path made an identifier, plus a hash of the store's
+ * location and the path (paths that read alike, or the same path in two stores, stay apart).
+ */
+function secretPathLogicalId(store: SecretStore, secretPath: string): string {
+  const hash = createHash("sha256").update(`${storeLocationKey(storeAttributes(store))}\n${secretPath}`).digest("hex").slice(0, 8);
+  return `key_${secretPath.replace(/[^A-Za-z0-9_]/g, "_")}_${hash}`;
 }
 
 /** secretPath registry per stack: `<store identity>\n<secretPath>` -> construct path. */
@@ -183,6 +194,13 @@ export class ApiKey extends Construct implements ITerraformDependable {
       // Every replacement (a rotation, a drifted key, a changed name) mints and stores the new key
       // before the old one is revoked: the secret path never goes empty.
       this.resource.lifecycle = { createBeforeDestroy: true };
+      // The Terraform address follows the secret path, not the construct path: a renamed or moved
+      // construct that keeps its secret path stays the same resource (its `address` is updated in
+      // place), where a new address would destroy the old key before the new one is stored. The
+      // moved block carries states of earlier versions, whose addresses followed the construct path.
+      const constructPathId = TerraformStack.of(this).getLogicalId(this.resource);
+      this.resource.overrideLogicalId(secretPathLogicalId(props.store, props.secretPath));
+      this.resource.moveFromId(`${RESOURCE_TYPES.apiKey}.${constructPathId}`);
       return;
     }
     for (const prop of ["rotateEveryDays", "rotateBeforeExpiryDays", "overlapMinutes"] as const) {

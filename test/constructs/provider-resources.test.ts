@@ -61,7 +61,7 @@ describe("the provider engine (default)", () => {
     new TerraformOutput(stack, "account", { value: sa.serviceAccountId, dependsOn: [sa, key] });
     const json = synth(stack);
     expect(json.output.key_facts.value).toEqual({
-      id: expect.stringMatching(/^\$\{apikeys_api_key\.key_resource_[0-9A-F]+\.id\}$/),
+      id: expect.stringMatching(/^\$\{apikeys_api_key\.key_k_[0-9a-f]{8}\.id\}$/),
       prefix: expect.stringMatching(/\.prefix\}$/),
       account: expect.stringMatching(/\.service_account_id\}$/),
       created: expect.stringMatching(/\.created_at\}$/),

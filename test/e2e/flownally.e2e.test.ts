@@ -44,7 +44,7 @@ describe("end to end with terraform: Flownally", () => {
   test("apply creates the accounts and keys, and each stored secret decrypts and authenticates", async () => {
     const result = await project.apply(stackDir);
     expect(result.stdout).toMatch(/Apply complete! Resources: 5 added, 0 changed, 0 destroyed/);
-    expect(result.stdout).toMatch(/apikeys_api_key\.billing-prod_\S+: Creation complete after \S+ \[id=key_\S+\]/);
+    expect(result.stdout).toMatch(/apikeys_api_key\.key_billing_prod_[0-9a-f]{8}: Creation complete after \S+ \[id=key_\S+\]/);
 
     const { serviceAccounts, apiKeys } = project.emulator.inspect();
     expect(serviceAccounts.map((a: { name: string }) => a.name).sort()).toEqual(["billing-sync", "reporting"]);

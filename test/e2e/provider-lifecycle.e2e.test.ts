@@ -90,14 +90,14 @@ describe("end to end with terraform: the provider owns the life cycle", () => {
     expect(accounts.map((a: { name: string }) => a.name)).toEqual(["billing"]);
   });
 
-  test("renaming a construct id while keeping its secret path: one apply revokes the old key and stores the new one", async () => {
+  test("renaming a construct id while keeping its secret path: the same resource, updated in place; the key stays", async () => {
     const old = await read("billing/prod");
     const applied = await apply({ accounts: { billing: [] }, keys: { "prod-renamed": { account: "billing", path: "billing/prod", name: "prod" } } });
-    expect(applied.stdout).toMatch(/Resources: 1 added, 0 changed, 1 destroyed/);
+    expect(applied.stdout).toMatch(/Resources: 0 added, 1 changed, 0 destroyed/);
     const now = await read("billing/prod");
-    expect(now.keyId).not.toBe(old.keyId);
-    expect(await client().authenticates(old.value)).toBe(false);
+    expect(now.keyId).toBe(old.keyId);
     expect(await client().authenticates(now.value)).toBe(true);
+    expect(await reader().readKeyRecord("billing/prod")).toMatchObject({ address: "life/prod-renamed" });
     expect(active()).toHaveLength(1);
     expect(await planExitCode()).toBe(0);
   });
@@ -146,7 +146,7 @@ describe("end to end with terraform: the provider owns the life cycle", () => {
     expect(flat(failed.stderr)).toMatch(/revoked key key_\S+, but could not remove its secret at billing\/prod/);
     expect(await client().authenticates(victim.value)).toBe(false);
     const state = (await project.ok(project.terraform(stackDir, ["state", "list"]))).stdout;
-    expect(state).toMatch(/apikeys_api_key\.prod-renamed/);
+    expect(state).toMatch(/apikeys_api_key\.key_billing_prod_[0-9a-f]{8}/);
     const shown = flat((await project.ok(project.terraform(stackDir, ["show"]))).stdout);
     expect(shown).toMatch(/status\s*= "revoked"/);
 

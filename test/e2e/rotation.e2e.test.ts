@@ -12,6 +12,7 @@ import { Project } from "./harness";
 const flat = (text: string) => text.replace(/\s+/g, " ");
 
 interface KeyProps {
+  readonly id?: string;
   readonly name?: string;
   readonly rotateEveryDays?: number;
   readonly overlapMinutes?: number;
@@ -30,7 +31,7 @@ describe("end to end with terraform: rotation without downtime", () => {
   const synth = (props: KeyProps) => {
     stackDir = project.synth("rotation", (stack: TerraformStack) => {
       const account = new ServiceAccount(stack, "svc", { api: project.api(), name: "svc", description: props.description });
-      new ApiKey(stack, "key", {
+      new ApiKey(stack, props.id ?? "key", {
         serviceAccount: account,
         name: props.name ?? "svc-key",
         store: project.store(),
@@ -161,6 +162,19 @@ describe("end to end with terraform: rotation without downtime", () => {
     expect(await client().authenticates(after.value)).toBe(true);
     const live = project.emulator.inspect().serviceAccounts.filter((a: { deletedAt?: string | null }) => !a.deletedAt);
     expect(live.map((a: { id: string }) => a.id)).toEqual([after.serviceAccountId]);
+    expect(activeIds()).toEqual(await stateKeyIds());
+    expect(await planCode()).toBe(0);
+  });
+
+  test("a renamed construct keeping its secret path is the same resource: the key and its secret stay, the record names the new construct", async () => {
+    const old = await reader().readSecret("svc/key");
+    synth({ id: "renamed", name: "svc-key-v2", rotateEveryDays: 30, description: "now described" });
+    const { result, misses, seen } = await applyWatching({});
+    expect(result.stdout).toMatch(/Resources: 0 added, 1 changed, 0 destroyed/);
+    expect(misses).toEqual([]);
+    expect(seen).toEqual([old.keyId]);
+    expect(await client().authenticates(old.value)).toBe(true);
+    expect(await reader().readKeyRecord("svc/key")).toMatchObject({ keyId: old.keyId, address: "rotation/renamed" });
     expect(activeIds()).toEqual(await stateKeyIds());
     expect(await planCode()).toBe(0);
   });

@@ -317,15 +317,15 @@ export async function deleteKey(ctx: ProviderContext, spec: KeySpec, keyId: stri
   await ctx.client(spec.api).revokeApiKey(spec.serviceAccountId, keyId);
   ctx.changed(spec.api, spec.serviceAccountId);
   try {
-    // The construct is going away: keys of its earlier rotations still in their overlap go with it.
+    // The key is going away: earlier keys of its path (this stack's) still in their overlap go with it.
     const earlier = await carryOutRevocations(
       { store, client: (api) => ctx.client(api), now: () => ctx.now(), changed: (api, id) => ctx.changed(api, id) },
-      (r) => r.address === spec.address && r.secretPath === spec.secretPath,
+      (r) => r.secretPath === spec.secretPath && stackOf(r.address) === stackOf(spec.address),
     );
     await store.deleteSecret(spec.secretPath);
     await store.deleteKeyRecord(spec.secretPath);
     return [
-      ...earlier.revoked.map((r) => `revoked key ${r.keyId}, an earlier key of ${r.address} still in its overlap`),
+      ...earlier.revoked.map((r) => `revoked key ${r.keyId}, an earlier key of ${r.address} at ${r.secretPath} still in its overlap`),
       ...earlier.failed.map(({ revocation: r, reason }) => `could not revoke key ${r.keyId}, an earlier key of ${r.address} in its overlap: ${reason}; it stays recorded as pending`),
     ];
   } catch (e) {
