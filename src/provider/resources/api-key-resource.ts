@@ -71,7 +71,12 @@ export function apiKeyResource(ctx: ProviderContext): ResourceHandler {
       } else if (prior.status !== "active" && prior.status !== "rotation_due") {
         replace.push(["status"]);
       }
-      if (replace.length) return { planned: forCreate(), requiresReplace: replace, diagnostics };
+      if (replace.length) {
+        // The state holds the key being replaced. Confirm its record now (a refresh would have), so the
+        // create that runs first does not take it for a key an interrupted apply left unsaved and adopt it.
+        if (typeof prior.id === "string") await confirmKey(ctx, specOf(prior), prior.id);
+        return { planned: forCreate(), requiresReplace: replace, diagnostics };
+      }
       // Not due (any more: the policy changed since the refresh): an in-place update of the date.
       return { planned: { ...plannedForUpdate(schema, prior, proposed), rotates_at: due?.at.toISOString() ?? null, status: "active" } };
     },

@@ -5,6 +5,8 @@ import { ProviderContext } from "../../../src/provider/provider-context";
 import { UNKNOWN, TfObject } from "../../../src/provider/protocol/types";
 import { apiKeyResource } from "../../../src/provider/resources/api-key-resource";
 import { TEST_CLOCK_ENV } from "../../../src/clock";
+import { RECIPIENT } from "../../constructs/fixtures";
+import { AgeFileStore } from "../../../src/stores/age-file-store";
 
 /**
  * How the key resource plans: which changes mint a new key, which are updated in place, and what a
@@ -22,7 +24,7 @@ describe("apikeys_api_key plans", () => {
     expires_in_days: null,
     scopes: null,
     type: null,
-    store: { kind: "age-file", directory: "secrets", recipient: "age1old" },
+    store: { kind: "age-file", directory: "secrets", recipient: RECIPIENT },
     secret_path: "team/key",
     rotate_every_days: null,
     rotate_before_expiry_days: null,
@@ -67,11 +69,19 @@ describe("apikeys_api_key plans", () => {
     ["service_account_id", { service_account_id: UNKNOWN }],
     ["secret_path", { secret_path: "team/other" }],
     ["api", { api: { kind: "flownally", base_url: "https://eu.flownally.example" } }],
-    ["store", { store: { kind: "age-file", directory: "elsewhere", recipient: "age1old" } }],
+    ["store", { store: { kind: "age-file", directory: "elsewhere", recipient: RECIPIENT } }],
   ] as [string, TfObject][])("a changed %s re-mints the key", async (attribute, change) => {
     const { planned, requiresReplace } = await plan(state, { ...state, ...change });
     expect(requiresReplace).toEqual([[attribute]]);
     expect(planned).toMatchObject({ id: UNKNOWN, status: "active" });
+  });
+
+  test("a replacement's plan confirms the record of the key in state, so the create that runs first cannot adopt it", async () => {
+    const store = new AgeFileStore({ directory: path.join(dir, "secrets") });
+    const record = { address: "stack/key", instanceId: "key_1", keyId: "key_1", serviceAccountId: "sa_1", name: "key", prefix: "fln_abc", createdAt: "2026-11-01T00:00:00Z", expiresAt: null };
+    await store.writeKeyRecord("team/key", { ...record, confirmed: false });
+    await plan(state, { ...state, name: "key-v2" });
+    expect(await store.readKeyRecord("team/key")).toEqual({ ...record, confirmed: true });
   });
 
   test("a new recipient, a new token variable or a new address is an update in place", async () => {
