@@ -4,6 +4,7 @@ import { TerraformStack } from "cdktf";
 import { ApiKey, ServiceAccount } from "../../src";
 import { TEST_CLOCK_ENV } from "../../src/clock";
 import { createClient } from "../../src/clients/create-client";
+import type { FactorySnapshot } from "../../src/emulator/factory-emulator";
 import { AgeFileStore } from "../../src/stores/age-file-store";
 import { readIdentity } from "../../src/stores/age-identity";
 import { Project } from "./harness";
@@ -207,7 +208,7 @@ describe("end to end with terraform: Factory rotation through its rotate endpoin
     const applied = await project.apply(stackDir, { [TEST_CLOCK_ENV]: "+31d" });
     expect(flat(applied.stdout + applied.stderr)).toMatch(new RegExp(`rotated key ${old.keyId} with the API's rotate endpoint; it stays valid for 5 more minutes`));
     const now = await reader.readSecret("ci/deploy");
-    const keys = project.emulator.inspect().apiKeys as { id: string; replacedBy: string | null; revokedAt: string | null }[];
+    const keys = (project.emulator.inspect() as FactorySnapshot).apiKeys;
     const oldKey = keys.find((k) => k.id === old.keyId)!;
     expect(oldKey.replacedBy).toBe(now.keyId);
     const graceEnds = Date.parse(oldKey.revokedAt!) - Date.now();

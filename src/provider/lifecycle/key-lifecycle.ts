@@ -110,12 +110,14 @@ interface NativeRotation {
 
 /**
  * A replacement of a live, confirmed key with the same account and name, on an API that rotates keys
- * itself with a grace period long enough for the overlap (Factory, up to 10 minutes).
+ * itself with a grace period that covers the overlap (Factory: 1 to 10 minutes).
  */
 async function nativeRotation(ctx: ProviderContext, spec: KeySpec, previous: KeyRecord): Promise<NativeRotation | undefined> {
   const client = ctx.client(spec.api);
   const overlap = spec.overlapMinutes ?? 0;
-  if (!client.rotateApiKey || spec.api.kind !== "factory" || overlap > FACTORY_GRACE_LIMIT_MINUTES) return undefined;
+  // Without an overlap the rotate endpoint would revoke the old key before the new one is stored:
+  // a plain create, then the revocation once it is stored, leaves no such gap.
+  if (!client.rotateApiKey || spec.api.kind !== "factory" || overlap < 1 || overlap > FACTORY_GRACE_LIMIT_MINUTES) return undefined;
   if (previous.confirmed === false || previous.serviceAccountId !== spec.serviceAccountId || previous.name !== spec.name) return undefined;
   const live = (await ctx.listKeys(spec.api, spec.serviceAccountId)).find((k) => k.id === previous.keyId);
   if (!live || live.status !== "active") return undefined;
