@@ -102,6 +102,24 @@ function secretPathLogicalId(store: SecretStore, secretPath: string): string {
   return `key_${secretPath.replace(/[^A-Za-z0-9_]/g, "_")}_${hash}`;
 }
 
+/**
+ * The stack's `moved` blocks, written as one stack override rather than with cdktf's `moveFromId`:
+ * that one makes synth run `terraform version` (to check for Terraform 1.5), which costs a process and
+ * fails synth on a machine without terraform. `moved` blocks need Terraform 1.1, below what the provider
+ * plugin protocol needs anyway.
+ */
+function movedBlocks(stack: TerraformStack): { from: string; to: string }[] {
+  let blocks = movedInStack.get(stack);
+  if (!blocks) {
+    blocks = [];
+    movedInStack.set(stack, blocks);
+    stack.addOverride("moved", blocks); // the list is kept by reference: later keys add to it
+  }
+  return blocks;
+}
+
+const movedInStack = new WeakMap<TerraformStack, { from: string; to: string }[]>();
+
 /** secretPath registry per stack: `<store identity>\n<secretPath>` -> construct path. */
 const pathsInStack = new WeakMap<TerraformStack, Map<string, string>>();
 
@@ -198,9 +216,11 @@ export class ApiKey extends Construct implements ITerraformDependable {
       // construct that keeps its secret path stays the same resource (its `address` is updated in
       // place), where a new address would destroy the old key before the new one is stored. The
       // moved block carries states of earlier versions, whose addresses followed the construct path.
-      const constructPathId = TerraformStack.of(this).getLogicalId(this.resource);
-      this.resource.overrideLogicalId(secretPathLogicalId(props.store, props.secretPath));
-      this.resource.moveFromId(`${RESOURCE_TYPES.apiKey}.${constructPathId}`);
+      const stack = TerraformStack.of(this);
+      const constructPathId = stack.getLogicalId(this.resource);
+      const logicalId = secretPathLogicalId(props.store, props.secretPath);
+      this.resource.overrideLogicalId(logicalId);
+      movedBlocks(stack).push({ from: `${RESOURCE_TYPES.apiKey}.${constructPathId}`, to: `${RESOURCE_TYPES.apiKey}.${logicalId}` });
       return;
     }
     for (const prop of ["rotateEveryDays", "rotateBeforeExpiryDays", "overlapMinutes"] as const) {

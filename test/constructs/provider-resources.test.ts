@@ -4,7 +4,7 @@ import * as path from "path";
 import { App, Testing, TerraformOutput, TerraformStack } from "cdktf";
 import { Api, ApiKey, SecretStore, ServiceAccount } from "../../src";
 import { packageHash, PROVIDER_SIDE_FILES } from "../../src/constructs/provider-resources";
-import { fixture, RECIPIENT } from "./fixtures";
+import { fixture, RECIPIENT, recipientFile as fixtureRecipientFile } from "./fixtures";
 
 const synth = (stack: TerraformStack) => JSON.parse(Testing.synth(stack));
 const version = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")).version as string;
@@ -44,6 +44,22 @@ describe("the provider engine (default)", () => {
     expect(key.depends_on).toBeUndefined(); // the reference to the account's id orders them
   });
 
+  test("a key's Terraform name follows its secret path and store; a moved block brings states from the construct-path name", () => {
+    const { stack, api, store } = fixture();
+    const sa = new ServiceAccount(stack, "sa", { api, name: "sa" });
+    new ApiKey(stack, "prod", { serviceAccount: sa, name: "p", store, secretPath: "team/prod-1" });
+    new ApiKey(stack, "other", { serviceAccount: sa, name: "o", store: SecretStore.ageFile({ directory: "elsewhere", recipientFile: fixtureRecipientFile() }), secretPath: "team/prod-1" });
+    const json = synth(stack);
+    const names = Object.keys(json.resource.apikeys_api_key);
+    expect(names).toEqual([expect.stringMatching(/^key_team_prod_1_[0-9a-f]{8}$/), expect.stringMatching(/^key_team_prod_1_[0-9a-f]{8}$/)]);
+    expect(names[0]).not.toBe(names[1]); // the same path in two stores
+    const address = (id: string) => `apikeys_api_key.${Object.entries(json.resource.apikeys_api_key).find(([, body]: [string, any]) => body.address === `test/${id}`)![0]}`;
+    expect(json.moved).toEqual([
+      { from: expect.stringMatching(/^apikeys_api_key\.prod_resource_[0-9A-F]+$/), to: address("prod") },
+      { from: expect.stringMatching(/^apikeys_api_key\.other_resource_[0-9A-F]+$/), to: address("other") },
+    ]);
+  });
+
   test("a referenced account is addressed by its id, with no dependency", () => {
     const { stack, api, store } = fixture();
     const existing = ServiceAccount.fromId(stack, "existing", { api, serviceAccountId: "sa_123" });
@@ -67,7 +83,7 @@ describe("the provider engine (default)", () => {
       created: expect.stringMatching(/\.created_at\}$/),
       expires: expect.stringMatching(/\.expires_at\}$/),
     });
-    expect(json.output.account.depends_on).toEqual([expect.stringMatching(/apikeys_service_account\.sa_resource_/), expect.stringMatching(/apikeys_api_key\.key_resource_/)]);
+    expect(json.output.account.depends_on).toEqual([expect.stringMatching(/apikeys_service_account\.sa_resource_/), expect.stringMatching(/apikeys_api_key\.key_k_[0-9a-f]{8}/)]);
   });
 
   test("user strings are taken literally by Terraform: template sequences are escaped", () => {
