@@ -10,6 +10,7 @@ import { ProviderContext } from "../../../src/provider/provider-context";
 import { AgeFileStore } from "../../../src/stores/age-file-store";
 import { generateIdentityFiles, readIdentity } from "../../../src/stores/age-identity";
 import { TEST_CLOCK_ENV } from "../../../src/clock";
+import type { FactorySnapshot } from "../../../src/emulator/factory-emulator";
 
 /**
  * Pending revocations against the real emulator and the real store: a replaced key with an overlap
@@ -105,5 +106,53 @@ describe("pending revocations (overlapMinutes)", () => {
     expect(warnings).toEqual([`revoked key ${old.id} (replaced)`]);
     expect(await client.authenticates(oldValue)).toBe(false);
     expect(await store.listPendingRevocations()).toEqual([]);
+  });
+});
+
+/** Factory rotates keys itself; the provider uses that only when a grace period covers the overlap. */
+describe("Factory replacements", () => {
+  let emulator: RunningEmulator;
+  let dir: string;
+  let spec: KeySpec;
+  let ctx: ProviderContext;
+
+  beforeEach(async () => {
+    emulator = await startEmulator({ api: "factory" });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-api-keys-factory-rotation-"));
+    const recipient = await generateIdentityFiles(path.join(dir, "identity.txt"), path.join(dir, "recipient.txt"));
+    const api = { kind: "factory" as const, baseUrl: emulator.url, tokenEnv: "FACTORY_TOKEN" };
+    ctx = new ProviderContext({ FACTORY_TOKEN: emulator.adminToken }, dir);
+    ctx.configure(".");
+    const accountId = emulator.inspect().serviceAccounts[0].id;
+    spec = { address: "stack/key", api, serviceAccountId: accountId, name: "deploy", store: { kind: "age-file", directory: "secrets", recipient }, secretPath: "ci/deploy" };
+  });
+  afterEach(async () => {
+    await emulator.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const keysNow = () => (emulator.inspect() as FactorySnapshot).apiKeys;
+  const replace = async () => {
+    const { value: old } = await createKey(ctx, spec);
+    await confirmKey(ctx, spec, old.id);
+    const { value: replacement, warnings } = await createKey(ctx, spec);
+    return { old, replacement, warnings };
+  };
+
+  test("an overlap of 1 to 10 minutes: the rotate endpoint, with that grace period", async () => {
+    spec = { ...spec, overlapMinutes: 3 };
+    const { old, replacement, warnings } = await replace();
+    expect(warnings).toEqual([`rotated key ${old.id} with the API's rotate endpoint; it stays valid for 3 more minutes`]);
+    const oldKey = keysNow().find((k) => k.id === old.id)!;
+    expect(oldKey.replacedBy).toBe(replacement.id);
+    expect(Date.parse(oldKey.revokedAt!) - Date.now()).toBeGreaterThan(2 * 60_000);
+  });
+
+  test("no overlap: a plain create, so the old key is not revoked before the new one is stored", async () => {
+    const { old, warnings } = await replace();
+    expect(warnings).toEqual([]);
+    expect(keysNow().find((k) => k.id === old.id)).toMatchObject({ replacedBy: null, revokedAt: null });
+    await deleteKey(ctx, spec, old.id); // the replaced object's delete, after the new key is stored
+    expect(keysNow().find((k) => k.id === old.id)!.revokedAt).not.toBeNull();
   });
 });
