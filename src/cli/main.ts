@@ -30,6 +30,18 @@ const COMMANDS: readonly Command[] = [
     run: async (argv) => (await import("./list-command")).listCommand(argv),
   },
   {
+    name: "status",
+    synopsis: "status <stack dir>",
+    summary: "show every account and key of a stack: live state, expiry, next rotation, secret, pending revocations",
+    run: async (argv) => (await import("./status-command")).statusCommand(argv),
+  },
+  {
+    name: "revoke-due",
+    synopsis: "revoke-due <stack dir>",
+    summary: "revoke the replaced keys whose overlap has ended (pending revocations that are due)",
+    run: async (argv) => (await import("./revoke-due-command")).revokeDueCommand(argv),
+  },
+  {
     name: "keygen",
     synopsis: "keygen",
     summary: "create a store's age identity (private) and recipient (public)",

@@ -5,7 +5,7 @@ import { assertBuilt, runCli } from "./run-cli";
 /** The built command, as a user runs it: `--version`, `help`, every command's `--help`, and the usage errors. */
 beforeAll(assertBuilt);
 
-const COMMANDS = ["get", "list", "keygen", "emulator", "version"];
+const COMMANDS = ["get", "list", "status", "revoke-due", "keygen", "emulator", "version"];
 const version = (JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")) as { version: string }).version;
 
 describe("version", () => {
@@ -44,7 +44,7 @@ describe("help", () => {
   });
 
   test.each([
-    [["help", "deploy"], 'help: unknown command "deploy": the commands are get, list, keygen, emulator, version, help.'],
+    [["help", "deploy"], 'help: unknown command "deploy": the commands are get, list, status, revoke-due, keygen, emulator, version, help.'],
     [["help", "get", "list"], 'help: expected one command, got 2 ("get", "list").'],
   ])("%j exits 2", (args, message) => {
     const result = runCli(args);
@@ -66,11 +66,22 @@ describe("usage texts are alike", () => {
     }
   });
 
-  test("each documents exit codes 0, 1 and 2", () => {
+  test("each documents exit codes 0, 1 and 2; status's 2 means attention, like terraform plan -detailed-exitcode", () => {
     for (const text of texts) {
-      expect(text).toMatch(/^exit status:\n {2}0 {2}\S.*\n {2}1 {2}run-time failure.*\n {2}2 {2}usage error/m);
+      if (text.startsWith("usage: cdktf-api-keys status")) {
+        expect(text).toMatch(/^exit status \(like terraform plan -detailed-exitcode\):\n {2}0 {2}\S.*\n {2}1 {2}failure \(.*usage error\)\n {2}2 {2}something drifted/m);
+      } else {
+        expect(text).toMatch(/^exit status:\n {2}0 {2}\S.*\n {2}1 {2}run-time failure.*\n {2}2 {2}usage error/m);
+      }
     }
   });
+});
+
+test("status: a usage error exits 1, since its 2 means drift", () => {
+  const result = runCli(["status"]);
+  expect(result).toMatchObject({ code: 1, stdout: "" });
+  expect(result.stderr).toContain("cdktf-api-keys status: missing <stack dir>: name the synthesized stack's directory");
+  expect(result.stderr).toContain("\n\nusage: cdktf-api-keys status");
 });
 
 describe("usage errors exit 2 with the usage on stderr", () => {
@@ -83,6 +94,7 @@ describe("usage errors exit 2 with the usage on stderr", () => {
     [["keygen", "--out", "x"], "cdktf-api-keys keygen: unknown flag `--out`.", "usage: cdktf-api-keys keygen"],
     [["emulator", "--verbose"], "cdktf-api-keys emulator: unknown flag `--verbose`.", "usage: cdktf-api-keys emulator"],
     [["version", "--short"], "cdktf-api-keys version: unknown flag `--short`. The flags are `--help`.", "usage: cdktf-api-keys version"],
+    [["revoke-due"], "cdktf-api-keys revoke-due: missing <stack dir>", "usage: cdktf-api-keys revoke-due"],
     [["list", "-json"], "unknown flag `-json`. Did you mean `--json`?", "usage: cdktf-api-keys list"],
   ])("%j", (args, message, usage) => {
     const result = runCli(args);

@@ -1,0 +1,215 @@
+/**
+ * The health of a stack's accounts and keys, from three sources: the state (what Terraform holds), the
+ * API (whether each is live; needs the admin token) and the store (whether each secret is there, and
+ * the pending revocations). What `status` prints; nothing here changes anything.
+ */
+import type { ApiKeyInfo, KeyManagementClient, ServiceAccountInfo } from "../clients/types";
+import { daysUntil, nextRotation } from "../rotation";
+import { describeStore, type ApiSpec, type StoreSpec } from "../spec";
+import type { SecretStoreBackend } from "../stores/types";
+import type { StackState, StateAccount, StateKey } from "./stack-state";
+
+/** What the API says: `unknown` when it could not be asked (no token, an error). */
+export type LiveState = "active" | "revoked" | "expired" | "missing" | "unknown";
+
+/** Whether the store holds the key's secret: `other_key` when the path holds another key's. */
+export type SecretState = "present" | "missing" | "other_key" | "unknown";
+
+export interface KeyHealth {
+  readonly address: string;
+  readonly terraformAddress: string;
+  readonly id: string;
+  readonly name: string;
+  readonly secretPath: string;
+  readonly store: string;
+  readonly live: LiveState;
+  readonly expiresAt: string | null;
+  /** Whole days until expiry (negative once past); null when the key never expires. */
+  readonly daysLeft: number | null;
+  readonly nextRotation: { readonly at: string; readonly reason: string; readonly due: boolean } | null;
+  readonly secret: SecretState;
+  /** What is wrong, for people: empty when healthy. */
+  readonly problems: readonly string[];
+  readonly drifted: boolean;
+  readonly overdue: boolean;
+}
+
+export interface AccountHealth {
+  readonly address: string;
+  readonly terraformAddress: string;
+  readonly id: string;
+  readonly name: string;
+  readonly live: "active" | "missing" | "unknown";
+  readonly problems: readonly string[];
+  readonly drifted: boolean;
+}
+
+export interface RevocationHealth {
+  readonly keyId: string;
+  readonly address: string;
+  readonly secretPath: string;
+  readonly store: string;
+  readonly dueAt: string;
+  readonly overdue: boolean;
+}
+
+export interface StackHealth {
+  readonly now: string;
+  readonly accounts: readonly AccountHealth[];
+  readonly keys: readonly KeyHealth[];
+  readonly pendingRevocations: readonly RevocationHealth[];
+  /** Things that could not be checked (no token, a store that failed), each saying what to set. */
+  readonly notes: readonly string[];
+  readonly summary: { readonly accounts: number; readonly keys: number; readonly drifted: number; readonly overdue: number; readonly ok: boolean };
+}
+
+/** How to reach the APIs and stores; the commands pass the real ones. */
+export interface HealthSources {
+  /** The client for `api`, or why there is none (the token's variable is not set). */
+  client(api: ApiSpec): KeyManagementClient | { readonly missing: string };
+  store(spec: StoreSpec): SecretStoreBackend;
+  readonly now: Date;
+}
+
+export async function stackHealth(state: StackState, sources: HealthSources): Promise<StackHealth> {
+  const notes = new Set<string>();
+  const keyLists = new Map<string, Promise<ApiKeyInfo[] | "missing" | "unknown">>();
+  const accountLists = new Map<string, Promise<ServiceAccountInfo[] | "unknown">>();
+
+  const liveKeys = (api: ApiSpec, accountId: string) => {
+    const cacheKey = `${api.kind} ${api.baseUrl} ${accountId}`;
+    let list = keyLists.get(cacheKey);
+    if (!list) {
+      const client = sources.client(api);
+      list =
+        "missing" in client
+          ? Promise.resolve(noteUnknown(notes, client.missing))
+          : client.listApiKeys(accountId).catch((e: { status?: number; message?: string }) =>
+              e.status === 404 ? "missing" : noteUnknown(notes, `cannot list the keys of account ${accountId} at ${api.baseUrl}: ${e.message}`),
+            );
+      keyLists.set(cacheKey, list);
+    }
+    return list;
+  };
+  const liveAccounts = (api: ApiSpec) => {
+    const cacheKey = `${api.kind} ${api.baseUrl}`;
+    let list = accountLists.get(cacheKey);
+    if (!list) {
+      const client = sources.client(api);
+      list =
+        "missing" in client
+          ? Promise.resolve(noteUnknown(notes, client.missing))
+          : client.listServiceAccounts().catch((e: { message?: string }) => noteUnknown(notes, `cannot list the accounts at ${api.baseUrl}: ${e.message}`));
+      accountLists.set(cacheKey, list);
+    }
+    return list;
+  };
+
+  const accounts = await Promise.all(state.accounts.map((a) => accountHealth(a, liveAccounts)));
+  const keys = await Promise.all(state.keys.map((k) => keyHealth(k, sources, liveKeys, notes)));
+  const pendingRevocations = await revocations(state, sources, notes);
+  const drifted = keys.filter((k) => k.drifted).length + accounts.filter((a) => a.drifted).length;
+  const overdue = keys.filter((k) => k.overdue).length + pendingRevocations.filter((r) => r.overdue).length;
+  return {
+    now: sources.now.toISOString(),
+    accounts,
+    keys,
+    pendingRevocations,
+    notes: [...notes],
+    summary: { accounts: accounts.length, keys: keys.length, drifted, overdue, ok: drifted === 0 && overdue === 0 },
+  };
+}
+
+async function accountHealth(account: StateAccount, liveAccounts: (api: ApiSpec) => Promise<ServiceAccountInfo[] | "unknown">): Promise<AccountHealth> {
+  const list = await liveAccounts(account.api);
+  const live = list === "unknown" ? "unknown" : list.some((a) => a.id === account.id) ? "active" : "missing";
+  const problems = live === "missing" ? [`account ${account.id} no longer exists in ${account.api.baseUrl}: the next apply creates it again, with new keys`] : [];
+  return { address: account.address, terraformAddress: account.terraformAddress, id: account.id, name: account.name, live, problems, drifted: live === "missing" };
+}
+
+async function keyHealth(
+  key: StateKey,
+  sources: HealthSources,
+  liveKeys: (api: ApiSpec, accountId: string) => Promise<ApiKeyInfo[] | "missing" | "unknown">,
+  notes: Set<string>,
+): Promise<KeyHealth> {
+  const now = sources.now;
+  const problems: string[] = [];
+  // Flexprice never lists publishable keys: their live state cannot be known from the API.
+  const listable = !(key.api.kind === "flexprice" && key.type === "publishable_key");
+  const list = listable ? await liveKeys(key.api, key.serviceAccountId) : "unknown";
+  let live: LiveState;
+  if (list === "unknown") live = "unknown";
+  else if (list === "missing") live = "missing";
+  else {
+    const found = list.find((k) => k.id === key.id);
+    live = !found ? "missing" : found.status === "active" && found.expiresAt !== null && Date.parse(found.expiresAt) <= now.getTime() ? "expired" : found.status;
+  }
+  if (live === "revoked") problems.push("revoked outside Terraform");
+  if (live === "expired") problems.push("expired");
+  if (live === "missing") problems.push("the API no longer knows this key (or its account)");
+
+  let secret: SecretState;
+  try {
+    const store = sources.store(key.store);
+    const record = await store.readKeyRecord(key.secretPath);
+    if (!(await store.hasSecret(key.secretPath))) secret = "missing";
+    else secret = record && record.keyId !== key.id ? "other_key" : "present";
+  } catch (e) {
+    secret = "unknown";
+    notes.add(`cannot check the store ${describeStore(key.store)}: ${(e as Error).message}`);
+  }
+  if (secret === "missing") problems.push(`no secret at ${key.secretPath}`);
+  if (secret === "other_key") problems.push(`${key.secretPath} holds another key's secret`);
+
+  const rotation = key.rotation && key.createdAt ? nextRotation({ createdAt: key.createdAt, expiresAt: key.expiresAt }, key.rotation) : undefined;
+  const due = rotation !== undefined && rotation.at.getTime() <= now.getTime();
+  if (due) problems.push(`due for rotation since ${rotation!.at.toISOString()} (${rotation!.reason})`);
+  const drifted = ["revoked", "expired", "missing"].includes(live) || secret === "missing" || secret === "other_key";
+  return {
+    address: key.address,
+    terraformAddress: key.terraformAddress,
+    id: key.id,
+    name: key.name,
+    secretPath: key.secretPath,
+    store: describeStore(key.store),
+    live,
+    expiresAt: key.expiresAt,
+    daysLeft: key.expiresAt === null ? null : daysUntil(new Date(key.expiresAt), now),
+    nextRotation: rotation ? { at: rotation.at.toISOString(), reason: rotation.reason, due } : null,
+    secret,
+    problems,
+    drifted,
+    overdue: due,
+  };
+}
+
+/** Every pending revocation of every store the stack's keys and accounts use. */
+async function revocations(state: StackState, sources: HealthSources, notes: Set<string>): Promise<RevocationHealth[]> {
+  const stores = distinctStores(state);
+  const found: RevocationHealth[] = [];
+  for (const spec of stores) {
+    try {
+      for (const r of await sources.store(spec).listPendingRevocations()) {
+        found.push({ keyId: r.keyId, address: r.address, secretPath: r.secretPath, store: describeStore(spec), dueAt: r.dueAt, overdue: Date.parse(r.dueAt) <= sources.now.getTime() });
+      }
+    } catch (e) {
+      notes.add(`cannot list the pending revocations of the store ${describeStore(spec)}: ${(e as Error).message}`);
+    }
+  }
+  return found;
+}
+
+/** The stores of a stack, each once (by where it puts its secrets). */
+export function distinctStores(state: StackState): StoreSpec[] {
+  const seen = new Map<string, StoreSpec>();
+  for (const spec of [...state.keys.map((k) => k.store), ...state.accounts.flatMap((a) => (a.store ? [a.store] : []))]) {
+    seen.set(describeStore(spec), spec);
+  }
+  return [...seen.values()];
+}
+
+function noteUnknown(notes: Set<string>, note: string): "unknown" {
+  notes.add(note);
+  return "unknown";
+}
