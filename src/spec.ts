@@ -42,7 +42,22 @@ export interface AwsSecretsManagerStoreSpec {
   readonly endpoint?: string;
 }
 
-export type StoreSpec = AgeFileStoreSpec | AwsSecretsManagerStoreSpec;
+/** HashiCorp Vault's KV version 2 engine, over its HTTP API. */
+export interface VaultKv2StoreSpec {
+  readonly kind: "vault-kv2";
+  /** Vault's address, e.g. `https://vault.example.com:8200`. */
+  readonly address: string;
+  /** The KV v2 engine's mount path, e.g. `secret`. */
+  readonly mount: string;
+  /** The folder under the mount that holds this store's secrets, e.g. `ci/keys`. */
+  readonly pathPrefix: string;
+  /** The NAME of the variable holding the Vault token (never the token). */
+  readonly tokenEnv: string;
+  /** Vault Enterprise namespace, sent as `X-Vault-Namespace`. */
+  readonly namespace?: string;
+}
+
+export type StoreSpec = AgeFileStoreSpec | AwsSecretsManagerStoreSpec | VaultKv2StoreSpec;
 
 /** Where a store is, in words, for messages: `secrets`, `aws-secrets-manager eu-west-1 ci/keys`. */
 export function describeStore(spec: StoreSpec): string {
@@ -51,6 +66,8 @@ export function describeStore(spec: StoreSpec): string {
       return spec.directory;
     case "aws-secrets-manager":
       return `aws-secrets-manager ${spec.region ?? "(default region)"} ${spec.namePrefix}`;
+    case "vault-kv2":
+      return `vault-kv2 ${spec.address}${spec.namespace ? ` namespace ${spec.namespace}` : ""} ${spec.mount}/${spec.pathPrefix}`;
   }
 }
 

@@ -10,6 +10,7 @@ import type { StoreSpec } from "./spec";
 const LOCATION: { readonly [kind in StoreSpec["kind"]]: readonly string[] } = {
   "age-file": ["directory"],
   "aws-secrets-manager": ["region", "name_prefix", "endpoint"],
+  "vault-kv2": ["address", "mount", "path_prefix", "namespace"],
 };
 
 export function storeToAttributes(spec: StoreSpec): Record<string, string> {
@@ -25,6 +26,8 @@ export function storeToAttributes(spec: StoreSpec): Record<string, string> {
         recovery_window_days: spec.recoveryWindowDays === undefined ? undefined : String(spec.recoveryWindowDays),
         endpoint: spec.endpoint,
       });
+    case "vault-kv2":
+      return compact({ kind: spec.kind, address: spec.address, mount: spec.mount, path_prefix: spec.pathPrefix, token_env: spec.tokenEnv, namespace: spec.namespace });
   }
 }
 
@@ -51,6 +54,8 @@ export function storeFromAttributes(map: Readonly<Record<string, string>>): Stor
         endpoint: opt("endpoint"),
       });
     }
+    case "vault-kv2":
+      return compactSpec({ kind: "vault-kv2", address: need("address"), mount: need("mount"), pathPrefix: need("path_prefix"), tokenEnv: need("token_env"), namespace: opt("namespace") });
     default:
       throw new Error(`\`store.kind\` must be one of ${Object.keys(LOCATION).join(", ")} (got ${JSON.stringify(map.kind)})`);
   }

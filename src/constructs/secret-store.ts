@@ -4,7 +4,8 @@ import { Token } from "../cdktf";
 import type { StoreSpec } from "../spec";
 import { recipientProblem } from "../stores/age-identity";
 import { storeToAttributes } from "../store-attributes";
-import { invalidProp, recipientFileMalformed, recipientFileUnreadable, recipientInvalid } from "./errors";
+import { tokenEnvProblem } from "./validate";
+import { invalidProp, recipientFileMalformed, recipientFileUnreadable, recipientInvalid, tokenEnvNotAName } from "./errors";
 
 /** Where the encrypted file store keeps secrets and which public key encrypts them. */
 export interface AgeFileStoreProps {
@@ -47,9 +48,35 @@ export interface AwsSecretsManagerStoreProps {
   readonly endpoint?: string;
 }
 
+/** HashiCorp Vault's KV version 2 engine. */
+export interface VaultKv2StoreProps {
+  /**
+   * Vault's address, e.g. `https://vault.example.com:8200`.
+   * @default - `VAULT_ADDR` at synth
+   */
+  readonly address?: string;
+  /**
+   * Mount path of the KV version 2 engine.
+   * @default "secret"
+   */
+  readonly mount?: string;
+  /** Folder under the mount for this store's secrets, e.g. `ci/keys`; each secret is `<mount>/<pathPrefix>/<secretPath>`. */
+  readonly pathPrefix: string;
+  /**
+   * NAME of the environment variable holding the Vault token at apply (only the name is synthesized).
+   * @default "VAULT_TOKEN"
+   */
+  readonly tokenEnv?: string;
+  /**
+   * Vault Enterprise namespace (`X-Vault-Namespace`).
+   * @default - none (the root namespace)
+   */
+  readonly namespace?: string;
+}
+
 type StoreDefinition =
   | ({ readonly kind: "age-file" } & AgeFileStoreProps)
-  | { readonly kind: "aws-secrets-manager"; readonly spec: StoreSpec };
+  | { readonly kind: "aws-secrets-manager" | "vault-kv2"; readonly spec: StoreSpec };
 
 
 /** A secrets backend each key's plaintext is written into. Create one with a static factory. */
@@ -94,6 +121,34 @@ export class SecretStore {
         ...(days !== undefined ? { recoveryWindowDays: days } : {}),
         ...(props.endpoint !== undefined ? { endpoint: props.endpoint.replace(/\/+$/, "") } : {}),
       },
+    });
+  }
+
+  /**
+   * One Vault KV v2 secret per secret path, `<mount>/<pathPrefix>/<secretPath>`, with the key's record in
+   * its `custom_metadata`; the token is read at apply from the variable named by `tokenEnv`.
+   */
+  public static vaultKv2(props: VaultKv2StoreProps): SecretStore {
+    const where = "SecretStore.vaultKv2";
+    const address = (props?.address ?? process.env.VAULT_ADDR ?? "").replace(/\/+$/, "");
+    if (!address) {
+      throw invalidProp(where, "address", props?.address, "is required: pass Vault's address (e.g. \"https://vault.example.com:8200\"), or set VAULT_ADDR when you synthesize");
+    }
+    if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(address)) throw invalidProp(where, "address", address, "must be an http(s) URL such as \"https://vault.example.com:8200\"");
+    const mount = (props.mount ?? "secret").replace(/^\/+|\/+$/g, "");
+    const segment = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+    if (!segment.test(mount)) throw invalidProp(where, "mount", props.mount, "must be a mount path such as \"secret\" (letters, digits, _ . - and /)");
+    const pathPrefix = (props.pathPrefix ?? "").replace(/^\/+|\/+$/g, "");
+    if (!segment.test(pathPrefix) || pathPrefix.split("/").some((s) => s.startsWith(".") )) {
+      throw invalidProp(where, "pathPrefix", props.pathPrefix, "must be a folder such as \"ci/keys\" (letters, digits, _ . - and /; no segment starting with .)");
+    }
+    const tokenEnv = props.tokenEnv ?? "VAULT_TOKEN";
+    const problem = tokenEnvProblem(tokenEnv);
+    if (problem !== undefined) throw tokenEnvNotAName(where, problem); // never echoes the value: it may be a token
+    if (props.namespace !== undefined && !segment.test(props.namespace.replace(/^\/+|\/+$/g, ""))) throw invalidProp(where, "namespace", props.namespace, "must be a namespace path such as \"team-a\"");
+    return new SecretStore({
+      kind: "vault-kv2",
+      spec: { kind: "vault-kv2", address, mount, pathPrefix, tokenEnv, ...(props.namespace !== undefined ? { namespace: props.namespace.replace(/^\/+|\/+$/g, "") } : {}) },
     });
   }
 
@@ -182,7 +237,7 @@ export class SecretStore {
 }
 
 /** What does not change where a Secrets Manager store is (for its identity). */
-const NO_CREDENTIALS = { kmsKeyId: undefined, recoveryWindowDays: undefined } as object;
+const NO_CREDENTIALS = { kmsKeyId: undefined, recoveryWindowDays: undefined, tokenEnv: undefined } as object;
 
 /** `p` with symlinks resolved in the part of it that exists (the rest appended as given). */
 function realPathAsFarAsItExists(p: string): string {

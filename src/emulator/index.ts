@@ -36,3 +36,7 @@ export type {
   FlexpriceInspectedServiceAccount,
   FlexpriceInspectedApiKey,
 } from "./flexprice-emulator";
+export { startSecretsManagerEmulator } from "./secrets-manager-emulator";
+export type { SecretsManagerEmulatorOptions, SecretsManagerEmulatorSnapshot, RunningSecretsManagerEmulator } from "./secrets-manager-emulator";
+export { startVaultEmulator } from "./vault-kv2-emulator";
+export type { VaultEmulatorOptions, VaultEmulatorSnapshot, RunningVaultEmulator } from "./vault-kv2-emulator";

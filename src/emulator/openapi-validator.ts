@@ -172,8 +172,9 @@ export class OpenApiContract {
   }
 
   private constructor(document: unknown, private readonly name: string) {
-    if (!isObject(document) || typeof document.openapi !== "string" || !document.openapi.startsWith("3.1")) {
-      throw new Error(`${name}: not an OpenAPI 3.1 document (missing \`openapi: 3.1.x\`)`);
+    // 3.0 documents are read too (Vault publishes 3.0.2) as long as they keep to the schema subset both share.
+    if (!isObject(document) || typeof document.openapi !== "string" || !/^3\.[01]\./.test(document.openapi)) {
+      throw new Error(`${name}: not an OpenAPI 3.1 (or 3.0) document (missing \`openapi: 3.1.x\`)`);
     }
     this.document = document;
     this.title = isObject(document.info) && typeof document.info.title === "string" ? document.info.title : name;
@@ -181,10 +182,13 @@ export class OpenApiContract {
 
     this.ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
     addFormats(this.ajv);
+    // Vault's document annotates Go durations ("768h", "0s") with `format: duration`, and maps with
+    // `format: map`, which says nothing JSON Schema can check (and strict mode refuses on objects).
+    if (document.openapi.startsWith("3.0")) this.ajv.addFormat("duration", /^-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$|^-?\d+$/);
     this.ajv.addVocabulary(OPENAPI_SCHEMA_KEYWORDS);
     const components = isObject(document.components) ? document.components : {};
     const schemas = isObject(components.schemas) ? components.schemas : {};
-    this.ajv.addSchema({ $id: this.documentId, $defs: this.toAjvSchema(schemas) });
+    this.ajv.addSchema({ $id: this.documentId, $defs: this.toAjvSchema(withoutMapFormats(schemas)) });
 
     const paths = isObject(document.paths) ? document.paths : {};
     for (const [template, rawItem] of Object.entries(paths)) {
@@ -526,4 +530,15 @@ function escapeRegExp(text: string): string {
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `schemas` without `format: map` annotations (Vault's), at any depth. */
+function withoutMapFormats<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutMapFormats) as T;
+  if (!isObject(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k, v]) => !(k === "format" && v === "map"))
+      .map(([k, v]) => [k, withoutMapFormats(v)]),
+  ) as T;
 }

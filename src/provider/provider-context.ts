@@ -19,6 +19,7 @@ export class ProviderContext {
   private readonly keyLists = new Map<string, Promise<ApiKeyInfo[]>>();
   private readonly accountLists = new Map<string, Promise<ServiceAccountInfo[]>>();
   private readonly onceResults = new Map<string, Promise<unknown>>();
+  private readonly stores = new Map<string, SecretStoreBackend>();
   private readonly clock: () => Date;
 
   constructor(
@@ -80,7 +81,12 @@ export class ProviderContext {
 
   /** The store a resource writes to (only the recipient: the provider never needs to read a secret, but to re-encrypt). */
   public store(spec: StoreSpec, options: { identity?: boolean } = {}): SecretStoreBackend {
-    return stores().openStore(spec, this.projectDir, options.identity ? this.identity() : undefined);
+    if (options.identity) return stores().openStore(spec, this.projectDir, this.identity(), this.env);
+    // One store per location and process: a Vault store checks its mount once, an AWS one builds one SDK client.
+    const key = `${this.projectDir}\n${JSON.stringify(spec)}`;
+    let store = this.stores.get(key);
+    if (!store) this.stores.set(key, (store = stores().openStore(spec, this.projectDir, undefined, this.env)));
+    return store;
   }
 
   /** The API's keys of one account, asked once per process until something changes them. */

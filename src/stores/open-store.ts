@@ -5,10 +5,11 @@ import type { SecretStoreBackend } from "./types";
 
 /**
  * Opens the store a spec describes. Relative directories resolve against `projectDir`.
- * `identity` (the private key) is only needed to read age-encrypted secrets. The AWS store loads on
- * first use: a stack on the age file store never loads the AWS SDK.
+ * `identity` (the private key) is only needed to read age-encrypted secrets. The AWS and Vault stores
+ * load on first use: a stack on the age file store never loads the AWS SDK. The Vault token is read from
+ * `env[spec.tokenEnv]`.
  */
-export function openStore(spec: StoreSpec, projectDir: string, identity?: string): SecretStoreBackend {
+export function openStore(spec: StoreSpec, projectDir: string, identity?: string, env: NodeJS.ProcessEnv = process.env): SecretStoreBackend {
   switch (spec.kind) {
     case "age-file":
       return new AgeFileStore({ directory: path.resolve(projectDir, spec.directory), recipient: spec.recipient, identity });
@@ -22,6 +23,11 @@ export function openStore(spec: StoreSpec, projectDir: string, identity?: string
         recoveryWindowDays: spec.recoveryWindowDays,
         endpoint: spec.endpoint,
       });
+    }
+    case "vault-kv2": {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { VaultKv2Store } = require("./vault-kv2-store") as typeof import("./vault-kv2-store");
+      return new VaultKv2Store({ ...spec, token: env[spec.tokenEnv] });
     }
   }
 }

@@ -341,10 +341,10 @@ describe("another API's document (the module is generic)", () => {
     );
   });
 
-  test("rejects a document that is not OpenAPI 3.1", () => {
-    expect(() => OpenApiContract.fromDocument({ openapi: "3.0.3", paths: {} }, "old.yaml")).toThrow(
-      /old.yaml: not an OpenAPI 3.1 document/,
-    );
+  test("rejects a document that is not OpenAPI 3.1 or 3.0 (Vault publishes 3.0.2)", () => {
+    expect(() => OpenApiContract.fromDocument({ openapi: "3.0.3", paths: {} }, "vault.json")).not.toThrow();
+    expect(() => OpenApiContract.fromDocument({ swagger: "2.0", paths: {} }, "old.yaml")).toThrow(/old.yaml: not an OpenAPI 3.1 \(or 3.0\) document/);
+    expect(() => OpenApiContract.fromDocument({ openapi: "4.0.0", paths: {} }, "new.yaml")).toThrow(/new.yaml: not an OpenAPI 3.1 \(or 3.0\) document/);
   });
 
   test("reports a $ref that points at nothing", () => {
