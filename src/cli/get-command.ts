@@ -1,4 +1,8 @@
+import * as path from "path";
+import type { StoreSpec } from "../spec";
 import { AgeFileStore } from "../stores/age-file-store";
+import { openStore } from "../stores/open-store";
+import { readStackStores, storeOfPath } from "./stack-stores";
 import { validateSecretPath } from "../stores/secret-path";
 import { parseArgs, stringFlag, UsageError } from "./args";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitStatusText } from "./exit-status";
@@ -10,13 +14,17 @@ import { DEFAULT_STORE_DIR, errorText, setting, STORE_ENV, storeDirectory, type 
 export const GET_ENV = STORE_ENV;
 
 /** The `get` command's usage text. */
-export const GET_USAGE = `usage: cdktf-api-keys get <secretPath> [--dir <directory>] [--identity <file> | --identity -]
-                          [--field <name> | --json]
+export const GET_USAGE = `usage: cdktf-api-keys get <secretPath> [--dir <directory> | --stack <stack dir>]
+                          [--identity <file> | --identity -] [--field <name> | --json]
 
 Prints the value of the API key stored at <secretPath>, followed by a newline, and nothing else.
 
 options:
-  --dir <directory>   the store directory (env ${STORE_ENV.dir}; default "${DEFAULT_STORE_DIR}")
+  --dir <directory>   the age file store's directory (env ${STORE_ENV.dir}; default "${DEFAULT_STORE_DIR}")
+  --stack <dir>       a synthesized stack directory (e.g. cdktf.out/stacks/keys): read the secret from
+                      the store its ApiKey with <secretPath> uses, whichever kind (age files, AWS
+                      Secrets Manager with the AWS SDK's credentials, Vault with the token in the
+                      store's tokenEnv, e.g. VAULT_TOKEN) (env ${STORE_ENV.stack})
   --identity <file>   the age identity (private key) file; - reads it from standard input
                       (env ${STORE_ENV.identity}; default ".keys/identity.txt")
   --field <name>      print one field of the payload instead of the value, and a newline:
@@ -34,6 +42,7 @@ export type GetCommandContext = StoreCommandContext;
 
 const FLAGS = [
   { name: "--dir", example: DEFAULT_STORE_DIR },
+  { name: "--stack", example: "cdktf.out/stacks/keys" },
   { name: "--identity", example: ".keys/identity.txt" },
   { name: "--field", example: "keyId" },
   { name: "--json" },
@@ -45,6 +54,7 @@ type Output = { readonly field: PayloadField } | "json";
 interface GetOptions {
   readonly secretPath: string;
   readonly dir?: string;
+  readonly stack?: string;
   readonly identity?: string;
   readonly output: Output;
 }
@@ -83,10 +93,34 @@ export async function getCommand(
     return EXIT_OK;
   }
 
-  const dir = setting(parsed.dir, "--dir", env[STORE_ENV.dir], STORE_ENV.dir, DEFAULT_STORE_DIR);
   const identity = setting(parsed.identity, "--identity", env[STORE_ENV.identity], STORE_ENV.identity, ".keys/identity.txt");
-  const store = storeDirectory(dir, cwd);
-  if ("problem" in store) return fail(EXIT_FAILED, store.problem);
+  const stackDir = parsed.dir === undefined ? (parsed.stack ?? env[STORE_ENV.stack]) : undefined;
+  let spec: StoreSpec;
+  let projectDir = cwd;
+  if (stackDir) {
+    try {
+      const stack = readStackStores(path.resolve(cwd, stackDir), env);
+      spec = storeOfPath(stack, stackDir, parsed.secretPath);
+      projectDir = stack.projectDir;
+    } catch (e) {
+      return fail(EXIT_FAILED, errorText(e));
+    }
+  } else {
+    const dir = setting(parsed.dir, "--dir", env[STORE_ENV.dir], STORE_ENV.dir, DEFAULT_STORE_DIR);
+    const found = storeDirectory(dir, cwd);
+    if ("problem" in found) return fail(EXIT_FAILED, found.problem);
+    spec = { kind: "age-file", directory: found.directory, recipient: "" };
+  }
+  if (spec.kind !== "age-file") {
+    try {
+      const payload = await openStore(spec, projectDir, undefined, env).readSecret(parsed.secretPath);
+      out.write(parsed.output === "json" ? `${JSON.stringify(payload, null, 2)}\n` : formatPayloadField(payload, parsed.output.field));
+      return EXIT_OK;
+    } catch (e) {
+      return fail(EXIT_FAILED, errorText(e));
+    }
+  }
+  const store = { directory: path.resolve(projectDir, spec.directory) };
   let key: LoadedIdentity;
   try {
     key = await loadIdentity(identity, cwd, context.stdin ?? process.stdin, err);
@@ -134,5 +168,10 @@ function readCommandLine(argv: readonly string[]): GetOptions | "help" {
     if (problem !== undefined) throw new UsageError(problem);
   }
   const output: Output = json ? "json" : { field: (field ?? "value") as PayloadField };
-  return { secretPath: positional[0], dir: stringFlag(args, "--dir"), identity: stringFlag(args, "--identity"), output };
+  const dir = stringFlag(args, "--dir");
+  const stack = stringFlag(args, "--stack");
+  if (dir !== undefined && stack !== undefined) {
+    throw new UsageError("`--dir` and `--stack` cannot be combined: `--dir` names an age file store, `--stack` takes the store from a synthesized stack; pick one.");
+  }
+  return { secretPath: positional[0], dir, stack, identity: stringFlag(args, "--identity"), output };
 }

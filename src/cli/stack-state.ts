@@ -138,7 +138,7 @@ function accountOf(terraformAddress: string, v: TfObject): StateAccount {
 }
 
 /** As the provider does it: `CDKTF_API_KEYS_PROJECT_DIR`, else the provider block's `project_dir`, relative to the stack directory. */
-function projectDirOf(stackDir: string, configFile: string, env: NodeJS.ProcessEnv): string {
+export function projectDirOf(stackDir: string, configFile: string, env: NodeJS.ProcessEnv): string {
   let fromStack: string | undefined;
   try {
     const config = JSON.parse(fs.readFileSync(configFile, "utf8")) as { provider?: { apikeys?: { project_dir?: string }[] } };

@@ -11,6 +11,8 @@ export const STORE_ENV = {
   dir: "CDKTF_API_KEYS_DIR",
   /** The identity file, like `--identity` (`-`: standard input). */
   identity: "CDKTF_API_KEYS_IDENTITY",
+  /** A synthesized stack directory whose stores to use, like `--stack`. */
+  stack: "CDKTF_API_KEYS_STACK",
 } as const;
 
 /** The store directory when neither `--dir` nor {@link STORE_ENV.dir} is set. */

@@ -152,7 +152,7 @@ describe("getCommand", () => {
     test.each([
       [[], "missing <secretPath>: name the secret to print"],
       [["a", "b"], 'expected one <secretPath>, got 2 ("a", "b")'],
-      [["a", "--verbose"], "unknown flag `--verbose`. The flags are `--dir`, `--identity`, `--field`, `--json`, `--help`."],
+      [["a", "--verbose"], "unknown flag `--verbose`. The flags are `--dir`, `--stack`, `--identity`, `--field`, `--json`, `--help`."],
       [["a", "--dir"], "`--dir` needs a value, e.g. `--dir secrets`."],
       [["a", "--identity", "--json"], "`--identity` needs a value, e.g. `--identity .keys/identity.txt`."],
       [["a", "--dir="], "`--dir` needs a value"],

@@ -103,7 +103,7 @@ test("a record that is not one exits 1 naming the file", async () => {
 });
 
 test.each([
-  [["list", "billing"], 'unexpected argument "billing": `list` takes no arguments; name the store with `--dir`.'],
+  [["list", "billing"], 'unexpected argument "billing": `list` takes no arguments; name the store with `--dir` or `--stack`.'],
   [["list", "--dir"], "`--dir` needs a value, e.g. `--dir secrets`."],
   [["list", "--json=true"], "`--json` takes no value"],
 ])("%j exits 2 with the usage", (args, message) => {
