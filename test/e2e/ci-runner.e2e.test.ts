@@ -2,7 +2,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PgBackend, TerraformStack } from "cdktf";
-import { ApiKey, ServiceAccount } from "../../src";
+import { ApiKey, SecretStore, ServiceAccount } from "../../src";
+import { startVaultEmulator } from "../../src/emulator/vault-kv2-emulator";
+import { VaultKv2Store } from "../../src/stores/vault-kv2-store";
 import { RunningPostgres, startPostgres } from "../support/postgres";
 import { Project } from "./harness";
 import { auditKeys } from "./key-audit";
@@ -73,5 +75,37 @@ describe("end to end with terraform: CI runners with a shared pg backend", () =>
     await project.ok(project.terraform(b, ["apply", "-auto-approve", "-input=false"], env));
     expect(await auditKeys(project, secretPaths)).toMatchObject({ orphaned: [], lost: [], duplicated: [], active: 3 });
     await project.destroy(a, env);
+  });
+
+  test("Vault store, pg state: apply in one temporary directory, destroy from a fresh copy of the stack directory; nothing is left", async () => {
+    const vault = await startVaultEmulator();
+    try {
+      const paths = ["ci/vault-a", "ci/vault-b"];
+      const stackDir = project.synth("ci-vault", (stack: TerraformStack) => {
+        new PgBackend(stack, { connStr: postgres.connectionString, schemaName: "ci_vault" });
+        const sa = new ServiceAccount(stack, "sa", { api: project.api(), name: "ci-vault-owner" });
+        const store = SecretStore.vaultKv2({ address: vault.url, pathPrefix: "pipelines/keys" });
+        for (const p of paths) new ApiKey(stack, p.replace("/", "-"), { serviceAccount: sa, name: p.replace("/", "-"), store, secretPath: p, overlapMinutes: 30 });
+      });
+      // The job's environment: the tokens from the CI's secrets, nothing on disk.
+      const env = { VAULT_TOKEN: vault.token };
+      const first = freshRunner(stackDir);
+      await project.apply(first, env);
+      const store = new VaultKv2Store({ address: vault.url, mount: "secret", pathPrefix: "pipelines/keys", tokenEnv: "VAULT_TOKEN", token: vault.token });
+      expect((await store.listKeyRecords()).map((r) => r.secretPath)).toEqual(paths);
+      const active = () => project.emulator.inspect().apiKeys.filter((k: { status: string; name: string }) => k.status === "active" && k.name.startsWith("ci-vault"));
+      expect(active()).toHaveLength(2);
+      fs.rmSync(path.dirname(first), { recursive: true, force: true }); // the runner is gone
+
+      const second = freshRunner(stackDir);
+      await project.ok(project.terraform(second, ["init", "-input=false"], env));
+      expect((await project.terraform(second, ["plan", "-detailed-exitcode", "-input=false"], env)).code).toBe(0);
+      await project.destroy(second, env);
+      expect(active()).toHaveLength(0);
+      expect(vault.inspect().entries).toEqual([]);
+      expect(Project.files(project.secretsDir)).toEqual([]); // nothing of this stack on any disk
+    } finally {
+      await vault.close();
+    }
   });
 });
