@@ -9,6 +9,8 @@
  * runs when the file does not exist yet (nodejs/node#54232; node 20 to 26 at least).
  */
 import * as path from "path";
+import { startSecretsManagerEmulator } from "../emulator/secrets-manager-emulator";
+import { startVaultEmulator } from "../emulator/vault-kv2-emulator";
 import { EMULATED_APIS, startEmulator, type EmulatedApiName, type EmulatorOptions, type RunningEmulator } from "../emulator/start-emulator";
 import { parseArgs, stringFlag, UsageError } from "./args";
 import { announcementJson, announcementText, emulatorEnv, emulatorFacts } from "./emulator-announcement";
@@ -41,15 +43,21 @@ export interface EmulatorCommandIo {
   readonly cwd?: string;
 }
 
-/** The `emulator` command's usage text. */
-export const EMULATOR_USAGE = `usage: cdktf-api-keys emulator [--api ${EMULATED_APIS.join("|")}] [--port 0] [--host 127.0.0.1] [--admin-token <token>]
-                               [--json] [--write-env <file>]
+/** The secret stores the command can emulate. */
+export const STORE_EMULATORS = ["vault", "secrets-manager"] as const;
 
-Serves a key-management API in memory until stopped (Ctrl-C, SIGTERM), and prints its URL and
-admin token (and the ids of the service accounts it starts with: Factory's).
+/** The `emulator` command's usage text. */
+export const EMULATOR_USAGE = `usage: cdktf-api-keys emulator [--api ${EMULATED_APIS.join("|")} | --store ${STORE_EMULATORS.join("|")}] [--port 0]
+                               [--host 127.0.0.1] [--admin-token <token>] [--json] [--write-env <file>]
+
+Serves a key-management API (or a secret store) in memory until stopped (Ctrl-C, SIGTERM), and
+prints its URL and admin token (and the ids of the service accounts it starts with: Factory's).
 
 options:
   --api <name>           which API to emulate: ${EMULATED_APIS.join(", ")} (default: flownally)
+  --store <name>         emulate a secret store instead: vault (KV v2 at mount "secret"; prints and
+                         writes VAULT_ADDR and VAULT_TOKEN) or secrets-manager (AWS Secrets Manager;
+                         prints its endpoint and region: give the endpoint to the store's \`endpoint\`)
   --port <port>          TCP port; 0 picks a free one (default: 0)
   --host <address>       address to listen on (default: 127.0.0.1)
   --admin-token <token>  the admin token (default: a random one, printed at start)
@@ -64,6 +72,7 @@ ${exitStatusText("stopped cleanly", "the port is taken; the env file cannot be w
 
 const FLAGS = [
   { name: "--api", example: "factory" },
+  { name: "--store", example: "vault" },
   { name: "--port", example: "0" },
   { name: "--host", example: "127.0.0.1" },
   { name: "--admin-token", example: "my-token" },
@@ -73,6 +82,7 @@ const FLAGS = [
 
 interface EmulatorCommandOptions {
   readonly emulator: EmulatorOptions;
+  readonly store?: (typeof STORE_EMULATORS)[number];
   readonly json: boolean;
   readonly envFile?: string;
 }
@@ -102,6 +112,13 @@ export async function emulatorCommand(argv: string[], io: EmulatorCommandIo = {}
   // Listen for the stop signals before anything is announced: a script may send SIGTERM as soon as it
   // has read the first line, and a signal that comes before its listener kills the process uncleanly.
   const stop = stopRequest(io.signal);
+  if (options.store !== undefined) {
+    try {
+      return await serveStore(options, out, err, io, stop.requested);
+    } finally {
+      stop.dispose();
+    }
+  }
   try {
     let emulator: RunningEmulator;
     try {
@@ -151,6 +168,14 @@ function readCommandLine(argv: readonly string[]): EmulatorCommandOptions | "hel
     throw new UsageError(`unexpected argument ${JSON.stringify(args.positional[0])}: the emulator takes flags only, e.g. \`--api factory\`.`);
   }
   const api = stringFlag(args, "--api");
+  const store = stringFlag(args, "--store");
+  if (store !== undefined && !(STORE_EMULATORS as readonly string[]).includes(store)) {
+    throw new UsageError(`\`--store\` must be one of ${STORE_EMULATORS.join(", ")} (got ${JSON.stringify(store)}).`);
+  }
+  if (store !== undefined && api !== undefined) throw new UsageError("`--api` and `--store` cannot be combined: one emulator per command; start another for the other.");
+  if (store === "secrets-manager" && stringFlag(args, "--admin-token") !== undefined) {
+    throw new UsageError("`--admin-token` does not apply to `--store secrets-manager`: it accepts any signed request (any access key).");
+  }
   if (api !== undefined && !(EMULATED_APIS as readonly string[]).includes(api)) {
     throw new UsageError(`\`--api\` must be one of ${EMULATED_APIS.join(", ")} (got ${JSON.stringify(api)}).`);
   }
@@ -171,5 +196,61 @@ function readCommandLine(argv: readonly string[]): EmulatorCommandOptions | "hel
     },
     json: args.flags.has("--json"),
     envFile: stringFlag(args, "--write-env"),
+    ...(store !== undefined ? { store: store as (typeof STORE_EMULATORS)[number] } : {}),
   };
+}
+
+/** `--store vault|secrets-manager`: serves the store's emulator until asked to stop. */
+async function serveStore(
+  options: EmulatorCommandOptions,
+  out: (text: string) => void,
+  err: (text: string) => void,
+  io: EmulatorCommandIo,
+  stopped: Promise<unknown>,
+): Promise<number> {
+  const { port, host, adminToken } = options.emulator;
+  let close: () => Promise<void>;
+  let facts: Record<string, string>;
+  let env: [string, string][];
+  let text: string;
+  try {
+    if (options.store === "vault") {
+      const vault = await startVaultEmulator({ port, host, token: adminToken });
+      close = () => vault.close();
+      facts = { store: "vault", url: vault.url, token: vault.token, mount: "secret" };
+      env = [
+        ["VAULT_ADDR", vault.url],
+        ["VAULT_TOKEN", vault.token],
+      ];
+      text = `Vault KV v2 emulator listening on ${vault.url}\nToken: ${vault.token}\nMount: secret (KV version 2)\n`;
+    } else {
+      const sm = await startSecretsManagerEmulator({ port, host });
+      close = () => sm.close();
+      facts = { store: "secrets-manager", url: sm.url, region: sm.region };
+      env = [
+        ["SECRETS_MANAGER_ENDPOINT", sm.url],
+        ["AWS_REGION", sm.region],
+        ["AWS_ACCESS_KEY_ID", "AKIAEMULATOR00000000"],
+        ["AWS_SECRET_ACCESS_KEY", "emulator-secret-access-key"],
+      ];
+      text = `AWS Secrets Manager emulator listening on ${sm.url}\nRegion: ${sm.region} (any access key signs; pass the URL as the store's \`endpoint\`)\n`;
+    }
+  } catch (error) {
+    err(`cdktf-api-keys emulator: cannot start: ${errorText(error)}\n`);
+    return EXIT_FAILED;
+  }
+  if (options.envFile !== undefined) {
+    try {
+      await writeEnvFile(path.resolve(io.cwd ?? process.cwd(), options.envFile), envFileText(`cdktf-api-keys emulator --store ${options.store}`, env));
+    } catch (error) {
+      await close();
+      err(`cdktf-api-keys emulator: ${errorText(error)}\n`);
+      return EXIT_FAILED;
+    }
+  }
+  out(options.json ? `${JSON.stringify(facts)}\n` : text);
+  if (options.envFile !== undefined && !options.json) out(`Wrote ${env.map(([name]) => name).join(", ")} to ${options.envFile} (mode 0600)\n`);
+  await stopped;
+  await close();
+  return EXIT_OK;
 }

@@ -25,6 +25,10 @@ export type { SecretSnapshot } from "./secrets-manager-state";
 
 /** Options of {@link startSecretsManagerEmulator}. */
 export interface SecretsManagerEmulatorOptions {
+  /** TCP port; 0 picks a free one. @default 0 */
+  readonly port?: number;
+  /** @default "127.0.0.1" */
+  readonly host?: string;
   /**
    * The region the emulator serves: ARNs carry it, and a request signed for another region is refused.
    * @default "us-east-1"
@@ -191,13 +195,13 @@ export async function startSecretsManagerEmulator(options: SecretsManagerEmulato
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const { port, address } = server.address() as AddressInfo;
   let closed: Promise<void> | undefined;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${address.includes(":") ? `[${address}]` : address}:${port}`,
     region,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {

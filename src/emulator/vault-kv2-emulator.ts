@@ -32,6 +32,10 @@ export interface VaultEmulatorOptions {
   readonly kvV1Mounts?: readonly string[];
   /** @default () => new Date() */
   readonly now?: () => Date;
+  /** TCP port; 0 picks a free one. @default 0 */
+  readonly port?: number;
+  /** @default "127.0.0.1" */
+  readonly host?: string;
 }
 
 interface Version {
@@ -288,11 +292,11 @@ export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Pr
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const { port, address } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${address.includes(":") ? `[${address}]` : address}:${port}`,
     token,
     close: () =>
       new Promise<void>((resolve) => {

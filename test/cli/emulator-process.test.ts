@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { makeTempDir, modeOf, removeTempDirs } from "../stores/age-test-kit";
+import { VaultKv2Store } from "../../src/stores/vault-kv2-store";
 import { assertBuilt, isAlive, killStarted, startCli, type RunningCli } from "./run-cli";
 
 /**
@@ -142,4 +143,33 @@ test.each([
   expect(command.stdout()).toBe("");
   expect(command.stderr()).toContain(`cdktf-api-keys emulator: ${message}`);
   expect(command.stderr()).toContain("\n\nusage: cdktf-api-keys emulator");
+});
+
+test("--store vault: a Vault KV v2 emulator; --write-env writes VAULT_ADDR and VAULT_TOKEN; the Vault store works against it", async () => {
+  const dir = makeTempDir();
+  const command = startCli(["emulator", "--store", "vault", "--json", "--write-env", "vault.env"], { cwd: dir });
+  const facts = JSON.parse(await command.firstLine) as { store: string; url: string; token: string; mount: string };
+  expect(facts).toEqual({ store: "vault", url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), token: expect.stringMatching(/^hvs\./), mount: "secret" });
+  expect(fs.readFileSync(path.join(dir, "vault.env"), "utf8")).toBe(`# cdktf-api-keys emulator --store vault\nVAULT_ADDR=${facts.url}\nVAULT_TOKEN=${facts.token}\n`);
+  expect(modeOf(path.join(dir, "vault.env"))).toBe(0o600);
+  const store = new VaultKv2Store({ address: facts.url, mount: facts.mount, pathPrefix: "cli", tokenEnv: "VAULT_TOKEN", token: facts.token });
+  await store.writeSecret("probe", { value: "probe-value-123456", keyId: "k", serviceAccountId: "s", name: "n", createdAt: "2025-01-01T00:00:00.000Z", expiresAt: null });
+  expect((await store.readSecret("probe")).value).toBe("probe-value-123456");
+  await stop(command);
+});
+
+test("--store secrets-manager: its endpoint and region; --api with --store, or an admin token for it, is a usage error", async () => {
+  const command = startCli(["emulator", "--store", "secrets-manager"]);
+  expect(await command.firstLine).toMatch(/^AWS Secrets Manager emulator listening on http:\/\/127\.0\.0\.1:\d+$/);
+  await stop(command);
+  expect(command.stdout()).toMatch(/Region: us-east-1 \(any access key signs; pass the URL as the store's `endpoint`\)/);
+  for (const [args, message] of [
+    [["emulator", "--store", "vault", "--api", "factory"], "`--api` and `--store` cannot be combined"],
+    [["emulator", "--store", "secrets-manager", "--admin-token", "x"], "`--admin-token` does not apply to `--store secrets-manager`"],
+    [["emulator", "--store", "consul"], '`--store` must be one of vault, secrets-manager (got "consul")'],
+  ] as [string[], string][]) {
+    const wrong = startCli(args);
+    await expect(wrong.exit).resolves.toBe(2);
+    expect(wrong.stderr()).toContain(message);
+  }
 });
