@@ -1,6 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ApiKey, ServiceAccount } from "../../src";
+import { ApiKey, SecretStore, ServiceAccount } from "../../src";
+import { startVaultEmulator } from "../../src/emulator/vault-kv2-emulator";
+import { VaultKv2Store } from "../../src/stores/vault-kv2-store";
 import { Project } from "./harness";
 
 /** Terraform wraps long error lines: compare with whitespace collapsed. */
@@ -72,5 +74,26 @@ describe("end to end with terraform: the hooks engine", () => {
     const destroyed = await project.destroy(stackDir);
     expect(destroyed.stdout).toMatch(/(revoked|found already revoked) key key_\S+; deleted the secret at retry\/key/);
     expect(Project.files(project.secretsDir)).toEqual([]);
+  });
+
+  test("the hooks engine writes to the same stores: a key in Vault, destroyed with the stack", async () => {
+    const vault = await startVaultEmulator();
+    try {
+      const stackDir = project.synth("hooks-vault", (stack) => {
+        const sa = new ServiceAccount(stack, "sa", { api: project.api(), name: "hooks-vault", engine: "hooks" });
+        new ApiKey(stack, "key", { serviceAccount: sa, name: "k", store: SecretStore.vaultKv2({ address: vault.url, pathPrefix: "hooks" }), secretPath: "team/key" });
+      });
+      const env = { VAULT_TOKEN: vault.token };
+      await project.apply(stackDir, env);
+      const store = new VaultKv2Store({ address: vault.url, mount: "secret", pathPrefix: "hooks", tokenEnv: "VAULT_TOKEN", token: vault.token });
+      const payload = await store.readSecret("team/key");
+      expect(await store.readKeyRecord("team/key")).toMatchObject({ keyId: payload.keyId, address: "hooks-vault/key" });
+      expect(project.emulator.inspect().apiKeys.find((k) => k.id === payload.keyId)?.status).toBe("active");
+      await project.destroy(stackDir, env);
+      expect(project.emulator.inspect().apiKeys.find((k) => k.id === payload.keyId)?.status).toBe("revoked");
+      expect(vault.inspect().entries).toEqual([]);
+    } finally {
+      await vault.close();
+    }
   });
 });
