@@ -4,6 +4,7 @@
 // - dist/hook.cjs: the fallback engine's hook program, added to each hooks-engine stack as an asset.
 // Terraform starts the provider four times per apply and the hook once per resource and phase, so
 // start-up time matters: what neither can use is left out (see `unused`).
+const fs = require("fs");
 const path = require("path");
 const esbuild = require("esbuild");
 
@@ -76,6 +77,10 @@ Promise.all([
     entryPoints: [path.join(root, "src/stores/aws-secrets-manager-store.ts")],
     outfile: path.join(root, "dist/provider-aws-secrets-manager.cjs"),
   }),
-]).catch(() => {
-  process.exitCode = 1;
-});
+])
+  // The executable is linked into each stack's mirror when its mode is already the one Terraform needs.
+  .then(() => fs.chmodSync(path.join(root, "dist/provider.cjs"), 0o755))
+  .catch((e) => {
+    if (!e.errors) console.error(e); // esbuild has reported its own errors already
+    process.exitCode = 1;
+  });

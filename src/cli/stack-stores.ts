@@ -28,7 +28,7 @@ export interface StackStores {
  */
 export function readStackStores(stackDir: string, env: NodeJS.ProcessEnv): StackStores {
   const file = path.join(stackDir, "cdk.tf.json");
-  let config: { resource?: Record<string, Record<string, { secret_path?: unknown; store?: unknown }>> };
+  let config: { resource?: Record<string, Record<string, { secret_path?: unknown; store?: unknown }>>; locals?: Record<string, unknown> };
   try {
     config = JSON.parse(fs.readFileSync(file, "utf8")) as typeof config;
   } catch (e) {
@@ -39,14 +39,21 @@ export function readStackStores(stackDir: string, env: NodeJS.ProcessEnv): Stack
   }
   const keys: DeclaredKey[] = [];
   for (const [name, body] of Object.entries(config.resource?.[RESOURCE_TYPES.apiKey] ?? {})) {
-    if (typeof body.secret_path !== "string" || typeof body.store !== "object" || body.store === null) continue;
+    const store = localValue(config.locals, body.store);
+    if (typeof body.secret_path !== "string" || typeof store !== "object" || store === null) continue;
     try {
-      keys.push({ secretPath: body.secret_path, store: storeFromAttributes(body.store as Record<string, string>) });
+      keys.push({ secretPath: body.secret_path, store: storeFromAttributes(store as Record<string, string>) });
     } catch (e) {
       throw new Error(`${RESOURCE_TYPES.apiKey}.${name} in ${file}: ${(e as Error).message}`);
     }
   }
   return { keys, projectDir: projectDirOf(stackDir, file, env) };
+}
+
+/** An attribute as Terraform reads it: the synthesized resources refer to their store map as `${local.<name>}`. */
+function localValue(locals: Record<string, unknown> | undefined, value: unknown): unknown {
+  const reference = typeof value === "string" ? /^\$\{local\.([A-Za-z0-9_-]+)\}$/.exec(value) : null;
+  return reference ? locals?.[reference[1]] : value;
 }
 
 /** The store of `secretPath` in the stack; an error listing the stack's paths when none has it, or when two stores do. */

@@ -20,7 +20,7 @@ import {
 import { Carrier, createHookResource } from "./hook-resource";
 import { Engine, engineOf } from "./engine";
 import { escapeTemplate } from "./escape";
-import { apiAttributes, ProviderResource, storeAttributes } from "./provider-resources";
+import { apiReference, ProviderResource, storeAttributes, storeReference } from "./provider-resources";
 import { RESOURCE_TYPES } from "../provider-contract";
 import type { ITerraformDependable, TerraformResource } from "../cdktf";
 import type { IServiceAccount } from "./service-account";
@@ -188,20 +188,22 @@ export class ApiKey extends Construct implements ITerraformDependable {
     account._offerStore(props.store);
 
     if (this.engine === "provider") {
+      const stack = TerraformStack.of(this);
+      const [apiRef, storeRef] = [apiReference(this, account.api), storeReference(this, props.store)];
       this.resource = new ProviderResource(
         this,
         "resource",
         RESOURCE_TYPES.apiKey,
         () => ({
           address: escapeTemplate(address),
-          api: apiAttributes(account.api),
+          api: apiRef,
           token_env: account.api.tokenEnv,
-          service_account_id: account._accountId(),
+          service_account_id: account._accountId(stack),
           name: escapeTemplate(props.name),
           expires_in_days: props.expiresInDays,
           scopes: props.scopes?.map(escapeTemplate),
           type,
-          store: storeAttributes(props.store),
+          store: storeRef,
           secret_path: props.secretPath,
           rotate_every_days: props.rotateEveryDays,
           rotate_before_expiry_days: props.rotateBeforeExpiryDays,
@@ -216,7 +218,6 @@ export class ApiKey extends Construct implements ITerraformDependable {
       // construct that keeps its secret path stays the same resource (its `address` is updated in
       // place), where a new address would destroy the old key before the new one is stored. The
       // moved block carries states of earlier versions, whose addresses followed the construct path.
-      const stack = TerraformStack.of(this);
       const constructPathId = stack.getLogicalId(this.resource);
       const logicalId = secretPathLogicalId(props.store, props.secretPath);
       this.resource.overrideLogicalId(logicalId);

@@ -7,7 +7,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { Construct } from "constructs";
-import { App, onSynthesize, Lazy, TerraformProvider, TerraformResource, TerraformStack } from "../cdktf";
+import { App, onSynthesize, Lazy, TerraformLocal, TerraformProvider, TerraformResource, TerraformStack } from "../cdktf";
 import type { ISynthesisSession, ITerraformDependable } from "../cdktf";
 import { packageRoot } from "../package-root";
 import { MIRROR_PLATFORMS, PROVIDER, providerExecutableName, RESOURCE_TYPES } from "../provider-contract";
@@ -53,17 +53,32 @@ class ApiKeysProvider extends TerraformProvider {
     for (const platform of MIRROR_PLATFORMS) {
       const dir = path.join(stackDir, "terraform.d", "plugins", PROVIDER.source, this.version, platform);
       fs.mkdirSync(dir, { recursive: true });
-      for (const file of files) {
-        const target = path.join(dir, file.name);
-        fs.copyFileSync(file.source, target);
-        fs.chmodSync(target, file.executable ? 0o755 : 0o644);
-      }
+      for (const file of files) placeFile(file.source, path.join(dir, file.name), file.executable ? 0o755 : 0o644);
     }
     lockProvider(path.join(stackDir, ".terraform.lock.hcl"), this.version, packageHash(files.map((f) => ({ name: f.name, content: fs.readFileSync(f.source) }))));
     // The executable's name ends in ".0", not ".cjs": in an ESM app ("type": "module") node would refuse
     // to load it, so the stack directory says it holds CommonJS, whatever the app around it says.
     fs.writeFileSync(path.join(stackDir, "package.json"), '{ "type": "commonjs" }\n');
   }
+}
+
+/**
+ * Puts `source` at `target` with `mode`: a hard link when the source already has that mode (the package
+ * is 1.3 MB and goes to four platform directories on every synth), else a copy, as on another file
+ * system or where links are not allowed. A link never changes the source's mode.
+ */
+function placeFile(source: string, target: string, mode: number): void {
+  fs.rmSync(target, { force: true });
+  try {
+    if ((fs.statSync(source).mode & 0o777) === mode) {
+      fs.linkSync(source, target);
+      return;
+    }
+  } catch {
+    // EXDEV, EPERM, ...: copy instead
+  }
+  fs.copyFileSync(source, target);
+  fs.chmodSync(target, mode);
 }
 
 /** The provider package: the executable, and what it loads from beside itself on first use (see scripts/bundle.js). */
@@ -124,13 +139,19 @@ export class ProviderResource extends TerraformResource {
     super(scope, id, {
       terraformResourceType: type,
       terraformGeneratorMetadata: { providerName: PROVIDER.type },
-      provider: apiKeysProvider(scope),
       dependsOn,
     });
+    // The stack's one `apikeys` provider block is the default configuration for every `apikeys_*`
+    // resource, so the resources do not name it (a `provider` meta-argument per resource would only add
+    // to what synth resolves); the state records the same provider either way.
+    apiKeysProvider(scope);
   }
 
+  /** The attributes that are set: an unset one left as `undefined` would still be walked by each of synth's resolve passes. */
   protected synthesizeAttributes(): { [name: string]: unknown } {
-    return this.attributes();
+    const set: { [name: string]: unknown } = {};
+    for (const [name, value] of Object.entries(this.attributes())) if (value !== undefined) set[name] = value;
+    return set;
   }
 }
 
@@ -159,6 +180,46 @@ export function storeAttributes(store: SecretStore): Record<string, string> {
   if (!attributes) storeCache.set(store, (attributes = escapeTemplates(storeToAttributes(store.toSpec()))));
   return attributes;
 }
+
+/**
+ * The `api` attribute of a resource in `scope`'s stack: a reference to a local holding the map, one
+ * local per distinct map in the stack (see {@link sharedMapReference}).
+ */
+export function apiReference(scope: Construct, api: Api): string {
+  return sharedMapReference(scope, "api", apiAttributes(api));
+}
+
+/** The `store` attribute of a resource in `scope`'s stack, as {@link apiReference}. */
+export function storeReference(scope: Construct, store: SecretStore): string {
+  return sharedMapReference(scope, "store", storeAttributes(store));
+}
+
+/**
+ * `${local.apikeys_<what>_<kind>_<hash>}`, adding that local to the stack on first use. A thousand keys
+ * share a handful of API and store maps: written out in every resource, each map's values would be
+ * walked by each of cdktf's three resolve passes and parsed by Terraform once per resource. A reference
+ * to a local is one string; Terraform substitutes the map before the provider sees it, so the plan and
+ * the state show the map as before. Must be called while constructing (it adds a construct).
+ */
+function sharedMapReference(scope: Construct, what: "api" | "store", map: Record<string, string>): string {
+  const stack = TerraformStack.of(scope);
+  let shared = sharedMaps.get(stack);
+  if (!shared) sharedMaps.set(stack, (shared = { byMap: new WeakMap(), byContent: new Map() }));
+  let reference = shared.byMap.get(map);
+  if (reference) return reference;
+  const content = JSON.stringify(Object.keys(map).sort().map((field) => [field, map[field]]));
+  reference = shared.byContent.get(content);
+  if (!reference) {
+    const name = `apikeys_${what}_${map.kind.replace(/[^A-Za-z0-9]/g, "_")}_${createHash("sha256").update(content).digest("hex").slice(0, 8)}`;
+    new TerraformLocal(stack, name, map).overrideLogicalId(name);
+    reference = `\${local.${name}}`;
+    shared.byContent.set(content, reference);
+  }
+  shared.byMap.set(map, reference);
+  return reference;
+}
+
+const sharedMaps = new WeakMap<TerraformStack, { byMap: WeakMap<object, string>; byContent: Map<string, string> }>();
 
 /** Relative path from the synthesized stack directory to the project directory (never absolute). */
 export function projectFromStack(stack: TerraformStack): string {

@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from "constructs";
-import { Annotations, Token } from "../cdktf";
+import { Annotations, TerraformStack, Token } from "../cdktf";
 import type { ITerraformDependable, TerraformResource } from "../cdktf";
 import { FLEXPRICE_BUILT_IN_ROLES } from "../spec";
 import type { ServiceAccountRef, ServiceAccountSpec } from "../spec";
@@ -9,7 +9,7 @@ import { accountsNotCreatable, accountWithoutStore, invalidProp, missingProp, no
 import { Carrier, createHookResource } from "./hook-resource";
 import { Engine, engineOf } from "./engine";
 import { escapeTemplate } from "./escape";
-import { apiAttributes, ProviderResource, storeAttributes } from "./provider-resources";
+import { apiReference, ProviderResource, storeReference } from "./provider-resources";
 import { RESOURCE_TYPES } from "../provider-contract";
 import { SecretStore } from "./secret-store";
 import { checkAccountName, checkDescription, checkRoles } from "./validate";
@@ -32,8 +32,12 @@ export interface IServiceAccount extends IConstruct {
   _offerStore(store: SecretStore): void;
   /** The engine of an account this stack owns; undefined for a referenced account (usable by both). */
   readonly engine?: Engine;
-  /** The account's id for a key's `service_account_id` (a token for an owned account). @internal */
-  readonly _accountId: () => string;
+  /**
+   * The account's id for the `service_account_id` of a key in `stack`, called at synth: for an owned
+   * account, a reference to its resource's `id`.
+   * @internal
+   */
+  readonly _accountId: (stack: TerraformStack) => string;
 }
 
 export interface ServiceAccountProps {
@@ -104,7 +108,7 @@ class ImportedServiceAccount extends Construct implements IServiceAccount {
     // A referenced account has no record: nothing to keep.
   }
 
-  public readonly _accountId = (): string => escapeTemplate(this.serviceAccountId);
+  public readonly _accountId = (_stack: TerraformStack): string => escapeTemplate(this.serviceAccountId);
 }
 
 /**
@@ -125,6 +129,8 @@ export class ServiceAccount extends Construct implements IServiceAccount, ITerra
   public readonly dependable: ITerraformDependable;
   private readonly resource: TerraformResource;
   private store?: SecretStore;
+  /** The `store` attribute (provider engine), set with the store. */
+  private storeRef?: string;
 
   constructor(scope: Construct, id: string, props: ServiceAccountProps) {
     super(scope, id);
@@ -156,14 +162,16 @@ export class ServiceAccount extends Construct implements IServiceAccount, ITerra
     const address = addressOf(this);
 
     if (this.engine === "provider") {
+      const apiRef = apiReference(this, props.api);
+      if (this.store) this.storeRef = storeReference(this, this.store);
       this.dependable = this.resource = new ProviderResource(this, "resource", RESOURCE_TYPES.serviceAccount, () => ({
         address: escapeTemplate(address),
-        api: apiAttributes(props.api),
+        api: apiRef,
         token_env: props.api.tokenEnv,
         name: escapeTemplate(props.name),
         description: props.description !== undefined ? escapeTemplate(props.description) : undefined,
         roles: props.roles?.map(escapeTemplate),
-        store: this.store ? storeAttributes(this.store) : undefined,
+        store: this.storeRef,
       }));
       return;
     }
@@ -214,13 +222,24 @@ export class ServiceAccount extends Construct implements IServiceAccount, ITerra
 
   public readonly _identity = (): string => this.resource.getStringAttribute("id");
 
-  /** One token for every key of the account (each token costs a captured stack trace at synth). */
-  public readonly _accountId = (): string => (this.idToken ??= this.providerAttribute("id"));
+  /**
+   * In the account's own stack, the plain expression `${<type>.<name>.id}`: it is what the attribute's
+   * token resolves to, and 1,000 keys resolving a token each is a measurable part of synth. From another
+   * stack, the token, so that cdktf wires the cross-stack reference (an output and a remote state).
+   */
+  public readonly _accountId = (stack: TerraformStack): string => {
+    if (this.engine !== "provider") throw providerEngineOnly(`ServiceAccount ${this.node.path}`, "id");
+    if (stack === TerraformStack.of(this)) return `\${${RESOURCE_TYPES.serviceAccount}.${this.resource.friendlyUniqueId}.id}`;
+    return (this.idToken ??= this.providerAttribute("id"));
+  };
 
+  /** One token for every key in other stacks (each token costs a captured stack trace at synth). */
   private idToken?: string;
 
   public _offerStore(store: SecretStore): void {
-    this.store ??= store;
+    if (this.store) return;
+    this.store = store;
+    if (this.engine === "provider") this.storeRef = storeReference(this, store);
   }
 
   private providerAttribute(name: string): string {

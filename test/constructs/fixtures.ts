@@ -56,7 +56,22 @@ export function providerResource(stack: TerraformStack, address: string): any {
     .flatMap((type) => Object.values(json.resource?.[type] ?? {}))
     .find((r: any) => r.address === address);
   if (!found) throw new Error(`no provider resource with address ${address}`);
-  return found;
+  return withLocals(json, found);
+}
+
+/**
+ * A synthesized resource's attributes as Terraform reads them: an attribute that is a whole
+ * `${local.<name>}` (the shared `api` and `store` maps) replaced by that local's value. A reference to
+ * a local the stack does not define fails the test.
+ */
+export function withLocals(json: any, body: any): any {
+  const out: any = {};
+  for (const [name, value] of Object.entries(body)) {
+    const reference = typeof value === "string" ? /^\$\{local\.([A-Za-z0-9_-]+)\}$/.exec(value) : null;
+    if (reference && !(reference[1] in (json.locals ?? {}))) throw new Error(`${name} refers to local.${reference[1]}, which the stack does not define`);
+    out[name] = reference ? json.locals[reference[1]] : value;
+  }
+  return out;
 }
 
 /** The one hooks-engine resource whose input (or null_resource spec) has the given address. */

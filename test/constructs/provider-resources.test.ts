@@ -4,7 +4,7 @@ import * as path from "path";
 import { App, Testing, TerraformOutput, TerraformStack } from "cdktf";
 import { Api, ApiKey, SecretStore, ServiceAccount } from "../../src";
 import { packageHash, PROVIDER_SIDE_FILES } from "../../src/constructs/provider-resources";
-import { fixture, RECIPIENT, recipientFile as fixtureRecipientFile } from "./fixtures";
+import { fixture, RECIPIENT, recipientFile as fixtureRecipientFile, testApp, withLocals } from "./fixtures";
 
 const synth = (stack: TerraformStack) => JSON.parse(Testing.synth(stack));
 const version = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")).version as string;
@@ -21,7 +21,7 @@ describe("the provider engine (default)", () => {
     expect(json.terraform.required_providers.apikeys).toEqual({ source: "cdktf-api-keys.local/cdktf-api-keys/apikeys", version });
     expect(json.provider.apikeys).toEqual([{ project_dir: expect.not.stringMatching(/^\//) }]);
     expect(json.resource.terraform_data).toBeUndefined();
-    const [account] = Object.values(json.resource.apikeys_service_account) as any[];
+    const account = withLocals(json, Object.values(json.resource.apikeys_service_account)[0]);
     expect(account).toMatchObject({
       address: "test/billing",
       api: { kind: "flownally", base_url: "https://api.flownally.example" },
@@ -29,7 +29,7 @@ describe("the provider engine (default)", () => {
       name: "billing-sync",
       description: "Nightly export",
     });
-    const [key] = Object.values(json.resource.apikeys_api_key) as any[];
+    const key = withLocals(json, Object.values(json.resource.apikeys_api_key)[0]);
     expect(key).toMatchObject({
       address: "test/prod",
       api: { kind: "flownally", base_url: "https://api.flownally.example" },
@@ -58,6 +58,43 @@ describe("the provider engine (default)", () => {
       { from: expect.stringMatching(/^apikeys_api_key\.prod_resource_[0-9A-F]+$/), to: address("prod") },
       { from: expect.stringMatching(/^apikeys_api_key\.other_resource_[0-9A-F]+$/), to: address("other") },
     ]);
+  });
+
+  test("keys and accounts share one local per distinct api and store map; unset attributes are left out", () => {
+    const { stack, api, store } = fixture();
+    const sameApi = Api.flownally({ baseUrl: "https://api.flownally.example", tokenEnv: "FLOWNALLY_TOKEN" });
+    const other = SecretStore.ageFile({ directory: "other", recipientFile: fixtureRecipientFile() });
+    const sa = new ServiceAccount(stack, "sa", { api, name: "sa" });
+    new ApiKey(stack, "a", { serviceAccount: sa, name: "a", store, secretPath: "a" });
+    new ApiKey(stack, "b", { serviceAccount: sa, api: sameApi, name: "b", store, secretPath: "b" });
+    new ApiKey(stack, "c", { serviceAccount: sa, name: "c", store: other, secretPath: "c" });
+    const json = synth(stack);
+
+    expect(Object.keys(json.locals).sort()).toEqual([
+      expect.stringMatching(/^apikeys_api_flownally_[0-9a-f]{8}$/),
+      expect.stringMatching(/^apikeys_store_age_file_[0-9a-f]{8}$/),
+      expect.stringMatching(/^apikeys_store_age_file_[0-9a-f]{8}$/),
+    ]);
+    const keys = Object.values(json.resource.apikeys_api_key) as any[];
+    const account = Object.values(json.resource.apikeys_service_account)[0] as any;
+    expect(new Set([account.api, ...keys.map((k) => k.api)]).size).toBe(1); // two equal Api objects, one map
+    expect(account.store).toBe(keys[0].store); // the account's records go to its first key's store
+    expect(keys.map((k) => withLocals(json, k).store.directory)).toEqual(["secrets", "secrets", "other"]);
+    expect(Object.keys(keys[0]).sort()).toEqual(["address", "api", "lifecycle", "name", "secret_path", "service_account_id", "store", "token_env"]);
+  });
+
+  test("a key in another stack than its account reaches the account's id through cdktf's cross-stack reference", () => {
+    const app = testApp();
+    const { api, store } = fixture();
+    const owner = new TerraformStack(app, "owner");
+    const consumer = new TerraformStack(app, "consumer");
+    const sa = new ServiceAccount(owner, "sa", { api, name: "sa" });
+    new ApiKey(consumer, "key", { serviceAccount: sa, name: "k", store, secretPath: "k" });
+    app.synth(); // the whole app: cross-stack references are wired across stacks
+    const stackJson = (name: string) => JSON.parse(fs.readFileSync(path.join(app.outdir, "stacks", name, "cdk.tf.json"), "utf8"));
+    const key = Object.values(stackJson("consumer").resource.apikeys_api_key)[0] as any;
+    expect(key.service_account_id).toMatch(/^\$\{data\.terraform_remote_state\.[^.]+\.outputs\.[^}]+\}$/);
+    expect(Object.keys(stackJson("owner").output)).toEqual([expect.stringMatching(/^cross-stack-output-apikeys_service_account/)]);
   });
 
   test("a referenced account is addressed by its id, with no dependency", () => {
@@ -127,6 +164,16 @@ describe("the provider engine (default)", () => {
       expect(lock).toContain('provider "registry.terraform.io/hashicorp/null"');
       const json = JSON.parse(fs.readFileSync(path.join(project, "cdktf.out/stacks/mirror/cdk.tf.json"), "utf8"));
       expect(json.provider.apikeys).toEqual([{ project_dir: "../../.." }]);
+      // Synth again into the same directory (files already there are replaced), and the package's own files keep their modes.
+      process.chdir(project);
+      app.synth();
+      process.chdir(previous);
+      const exe = path.join(project, "cdktf.out/stacks/mirror/terraform.d/plugins/cdktf-api-keys.local/cdktf-api-keys/apikeys", version, "linux_amd64", `terraform-provider-apikeys_v${version}`);
+      expect(fs.readFileSync(exe).equals(bundle)).toBe(true);
+      expect(fs.statSync(path.resolve(__dirname, "../../dist/provider.cjs")).mode & 0o777).toBe(0o755);
+      for (const name of PROVIDER_SIDE_FILES) {
+        expect(fs.statSync(path.join(path.dirname(exe), name)).mode & 0o777).toBe(0o644);
+      }
       expect(json.terraform.backend).toEqual({ local: { path: "terraform.tfstate" } });
     } finally {
       process.chdir(previous);

@@ -1,10 +1,10 @@
 import { Testing } from "cdktf";
 import { ApiKey, SecretStore, ServiceAccount } from "../../src";
-import { fixture } from "./fixtures";
+import { fixture, withLocals } from "./fixtures";
 
 const keyStore = (stack: any) => {
   const json = JSON.parse(Testing.synth(stack));
-  return (Object.values(json.resource.apikeys_api_key)[0] as any).store;
+  return withLocals(json, Object.values(json.resource.apikeys_api_key)[0]).store;
 };
 
 describe("SecretStore.awsSecretsManager", () => {
