@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import { Construct } from "constructs";
 import { storeLocationKey } from "../store-attributes";
-import { TerraformStack } from "../cdktf";
+import { ref, TerraformStack, Token } from "../cdktf";
 import type { ApiKeySpec, ApiKeyType } from "../spec";
 import { validateSecretPath } from "../stores/secret-path";
 import { addressOf } from "./address";
@@ -20,7 +20,9 @@ import {
 import { Carrier, createHookResource } from "./hook-resource";
 import { Engine, engineOf } from "./engine";
 import { escapeTemplate } from "./escape";
-import { apiReference, ProviderResource, storeAttributes, storeReference } from "./provider-resources";
+import { apiKeysProvider, apiReference, storeAttributes, storeReference } from "./provider-resources";
+import { KeyResources } from "./key-resources";
+import { legacyResourceLogicalId } from "./legacy-logical-id";
 import { RESOURCE_TYPES } from "../provider-contract";
 import type { ITerraformDependable, TerraformResource } from "../cdktf";
 import type { IServiceAccount } from "./service-account";
@@ -102,24 +104,6 @@ function secretPathLogicalId(store: SecretStore, secretPath: string): string {
   return `key_${secretPath.replace(/[^A-Za-z0-9_]/g, "_")}_${hash}`;
 }
 
-/**
- * The stack's `moved` blocks, written as one stack override rather than with cdktf's `moveFromId`:
- * that one makes synth run `terraform version` (to check for Terraform 1.5), which costs a process and
- * fails synth on a machine without terraform. `moved` blocks need Terraform 1.1, below what the provider
- * plugin protocol needs anyway.
- */
-function movedBlocks(stack: TerraformStack): { from: string; to: string }[] {
-  let blocks = movedInStack.get(stack);
-  if (!blocks) {
-    blocks = [];
-    movedInStack.set(stack, blocks);
-    stack.addOverride("moved", blocks); // the list is kept by reference: later keys add to it
-  }
-  return blocks;
-}
-
-const movedInStack = new WeakMap<TerraformStack, { from: string; to: string }[]>();
-
 /** secretPath registry per stack: `<store identity>\n<secretPath>` -> construct path. */
 const pathsInStack = new WeakMap<TerraformStack, Map<string, string>>();
 
@@ -134,7 +118,11 @@ export class ApiKey extends Construct implements ITerraformDependable {
   /** Where the plaintext is stored. */
   public readonly secretPath: string;
   public readonly engine: Engine;
-  private readonly resource: TerraformResource;
+  /** The hooks engine's resource. */
+  private readonly resource?: TerraformResource;
+  /** The provider engine's resource name (its row in the stack's KeyResources). */
+  private readonly logicalId?: string;
+  private fqnToken?: string;
 
   constructor(scope: Construct, id: string, props: ApiKeyProps) {
     super(scope, id);
@@ -189,12 +177,15 @@ export class ApiKey extends Construct implements ITerraformDependable {
 
     if (this.engine === "provider") {
       const stack = TerraformStack.of(this);
+      apiKeysProvider(this);
       const [apiRef, storeRef] = [apiReference(this, account.api), storeReference(this, props.store)];
-      this.resource = new ProviderResource(
-        this,
-        "resource",
-        RESOURCE_TYPES.apiKey,
-        () => ({
+      // The Terraform name follows the secret path, not the construct path: a renamed or moved construct
+      // that keeps its secret path stays the same resource (its `address` is updated in place), where a
+      // new name would destroy the old key before the new one is stored.
+      this.logicalId = secretPathLogicalId(props.store, props.secretPath);
+      KeyResources.of(this).add(this.logicalId, {
+        movedFrom: legacyResourceLogicalId(this),
+        attributes: {
           address: escapeTemplate(address),
           api: apiRef,
           token_env: account.api.tokenEnv,
@@ -208,20 +199,8 @@ export class ApiKey extends Construct implements ITerraformDependable {
           rotate_every_days: props.rotateEveryDays,
           rotate_before_expiry_days: props.rotateBeforeExpiryDays,
           overlap_minutes: props.overlapMinutes,
-        }),
-        // No depends_on: `service_account_id` refers to an owned account's `id`, which orders the two already.
-      );
-      // Every replacement (a rotation, a drifted key, a changed name) mints and stores the new key
-      // before the old one is revoked: the secret path never goes empty.
-      this.resource.lifecycle = { createBeforeDestroy: true };
-      // The Terraform address follows the secret path, not the construct path: a renamed or moved
-      // construct that keeps its secret path stays the same resource (its `address` is updated in
-      // place), where a new address would destroy the old key before the new one is stored. The
-      // moved block carries states of earlier versions, whose addresses followed the construct path.
-      const constructPathId = stack.getLogicalId(this.resource);
-      const logicalId = secretPathLogicalId(props.store, props.secretPath);
-      this.resource.overrideLogicalId(logicalId);
-      movedBlocks(stack).push({ from: `${RESOURCE_TYPES.apiKey}.${constructPathId}`, to: `${RESOURCE_TYPES.apiKey}.${logicalId}` });
+        },
+      });
       return;
     }
     for (const prop of ["rotateEveryDays", "rotateBeforeExpiryDays", "overlapMinutes"] as const) {
@@ -282,12 +261,14 @@ export class ApiKey extends Construct implements ITerraformDependable {
 
   /** The Terraform address of the key's resource, so other resources can depend on it. */
   public get fqn(): string {
-    return this.resource.fqn;
+    if (this.resource) return this.resource.fqn;
+    return (this.fqnToken ??= Token.asString(ref(`${RESOURCE_TYPES.apiKey}.${this.logicalId}`, TerraformStack.of(this))));
   }
 
+  /** An attribute of the key's resource, as a token (cdktf makes it a cross-stack reference where needed). */
   private providerAttribute(name: string): string {
     if (this.engine !== "provider") throw providerEngineOnly(`ApiKey ${this.node.path}`, name);
-    return this.resource.getStringAttribute(name);
+    return Token.asString(ref(`${RESOURCE_TYPES.apiKey}.${this.logicalId}.${name}`, TerraformStack.of(this)));
   }
 
   private claimSecretPath(store: SecretStore, secretPath: string): void {

@@ -144,3 +144,9 @@ export const rotationNeedsProvider = (where: string, prop: string): Configuratio
       prop +
       "`.",
   );
+
+export const hclOutputNotSupported = (): ConfigurationError =>
+  new ConfigurationError(
+    "cdktf-api-keys: HCL output (`hclOutput: true` on the App) is not supported: the stack's ServiceAccounts and ApiKeys are written " +
+      "as JSON. Remove `hclOutput` (Terraform reads the synthesized cdk.tf.json as it is).",
+  );

@@ -12,7 +12,7 @@ import type { ISynthesisSession, ITerraformDependable } from "../cdktf";
 import { packageRoot } from "../package-root";
 import { MIRROR_PLATFORMS, PROVIDER, providerExecutableName, RESOURCE_TYPES } from "../provider-contract";
 import type { Api } from "./api";
-import { providerBundleMissing } from "./errors";
+import { hclOutputNotSupported, providerBundleMissing } from "./errors";
 import { escapeTemplate, escapeTemplates } from "./escape";
 import { storeToAttributes } from "../store-attributes";
 import type { SecretStore } from "./secret-store";
@@ -145,6 +145,11 @@ export class ProviderResource extends TerraformResource {
     // resource, so the resources do not name it (a `provider` meta-argument per resource would only add
     // to what synth resolves); the state records the same provider either way.
     apiKeysProvider(scope);
+  }
+
+  /** Called only for `new App({ hclOutput: true })`, which these resources do not support. */
+  public toHclTerraform(): never {
+    throw hclOutputNotSupported();
   }
 
   /** The attributes that are set: an unset one left as `undefined` would still be walked by each of synth's resolve passes. */

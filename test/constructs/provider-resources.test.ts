@@ -97,6 +97,35 @@ describe("the provider engine (default)", () => {
     expect(Object.keys(stackJson("owner").output)).toEqual([expect.stringMatching(/^cross-stack-output-apikeys_service_account/)]);
   });
 
+  test("a key's attributes are tokens that cdktf wires into other stacks", () => {
+    const app = testApp();
+    const { api, store } = fixture();
+    const keys = new TerraformStack(app, "keys");
+    const consumer = new TerraformStack(app, "consumer");
+    const key = new ApiKey(keys, "key", { serviceAccount: new ServiceAccount(keys, "sa", { api, name: "sa" }), name: "k", store, secretPath: "k" });
+    new TerraformOutput(consumer, "key_id", { value: key.keyId });
+    app.synth();
+    const stackJson = (name: string) => JSON.parse(fs.readFileSync(path.join(app.outdir, "stacks", name, "cdk.tf.json"), "utf8"));
+    expect(stackJson("consumer").output.key_id.value).toMatch(/^\$\{data\.terraform_remote_state\.[^.]+\.outputs\.[^}]+\}$/);
+    const [crossOutput] = Object.values(stackJson("keys").output) as any[];
+    expect(crossOutput.value).toMatch(/^\$\{apikeys_api_key\.key_k_[0-9a-f]{8}\.id\}$/);
+  });
+
+  test("synthesizing twice gives the same JSON; HCL output is refused with the fix", () => {
+    const { stack, api, store } = fixture();
+    new ApiKey(stack, "key", { serviceAccount: new ServiceAccount(stack, "sa", { api, name: "sa" }), name: "k", store, secretPath: "k" });
+    expect(Testing.synth(stack)).toBe(Testing.synth(stack));
+    const hcl = new TerraformStack(Testing.app({ outdir: path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cdktf-api-keys-hcl-")), "out"), hclOutput: true } as any), "hcl");
+    try {
+      new ServiceAccount(hcl, "alone", { api, name: "alone", store });
+      expect(() => Testing.synthHcl(hcl)).toThrow(/HCL output/); // accounts too
+      new ApiKey(hcl, "key", { serviceAccount: new ServiceAccount(hcl, "sa", { api, name: "sa" }), name: "k", store, secretPath: "k" });
+      expect(() => Testing.synthHcl(hcl)).toThrow(/HCL output \(`hclOutput: true` on the App\) is not supported.*Remove `hclOutput`/);
+    } finally {
+      fs.rmSync(path.dirname(App.of(hcl).outdir), { recursive: true, force: true });
+    }
+  });
+
   test("a referenced account is addressed by its id, with no dependency", () => {
     const { stack, api, store } = fixture();
     const existing = ServiceAccount.fromId(stack, "existing", { api, serviceAccountId: "sa_123" });

@@ -135,13 +135,20 @@ export class Project {
     });
   }
 
-  /** The Terraform address (`type.name`) of the resource that construct `constructId` synthesized in the stack at `stackDir`. */
+  /**
+   * The Terraform address (`type.name`) of the resource that construct `constructId` synthesized in the
+   * stack at `stackDir`: found by cdktf's metadata block (accounts, hooks-engine resources) or by the
+   * provider's `address` attribute (keys, which have no metadata block).
+   */
   public async terraformAddress(constructId: string, stackDir?: string): Promise<string | undefined> {
     const dir = stackDir ?? this.lastStackDir;
-    const config = JSON.parse(fs.readFileSync(path.join(dir!, "cdk.tf.json"), "utf8")) as { resource?: Record<string, Record<string, { "//"?: { metadata?: { path?: string } } }>> };
+    type Body = { "//"?: { metadata?: { path?: string } }; address?: unknown };
+    const config = JSON.parse(fs.readFileSync(path.join(dir!, "cdk.tf.json"), "utf8")) as { resource?: Record<string, Record<string, Body>> };
     for (const [type, resources] of Object.entries(config.resource ?? {})) {
       for (const [name, body] of Object.entries(resources)) {
-        if (body["//"]?.metadata?.path?.endsWith(`/${constructId}/resource`)) return `${type}.${name}`;
+        const byMetadata = body["//"]?.metadata?.path?.endsWith(`/${constructId}/resource`);
+        const byAddress = type === "apikeys_api_key" && typeof body.address === "string" && body.address.endsWith(`/${constructId}`);
+        if (byMetadata || byAddress) return `${type}.${name}`;
       }
     }
     return undefined;
