@@ -111,6 +111,15 @@ describe("the provider engine (default)", () => {
     expect(crossOutput.value).toMatch(/^\$\{apikeys_api_key\.key_k_[0-9a-f]{8}\.id\}$/);
   });
 
+  test("cdktf's test matchers find the keys and accounts, as the README says", () => {
+    const { stack, api, store } = fixture();
+    new ApiKey(stack, "prod", { serviceAccount: new ServiceAccount(stack, "sa", { api, name: "billing" }), name: "billing-prod", store, secretPath: "billing/prod" });
+    const json = Testing.synth(stack);
+    expect(Testing.toHaveResourceWithProperties(json, "apikeys_api_key", { name: "billing-prod", address: "test/prod" })).toBe(true);
+    expect(Testing.toHaveResourceWithProperties(json, "apikeys_service_account", { name: "billing" })).toBe(true);
+    expect(Testing.toHaveResourceWithProperties(json, "apikeys_api_key", { name: "other" })).toBe(false);
+  });
+
   test("synthesizing twice gives the same JSON; HCL output is refused with the fix", () => {
     const { stack, api, store } = fixture();
     new ApiKey(stack, "key", { serviceAccount: new ServiceAccount(stack, "sa", { api, name: "sa" }), name: "k", store, secretPath: "k" });
