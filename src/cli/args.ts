@@ -76,6 +76,23 @@ export function stringFlag(args: ParsedArgs, name: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
+/**
+ * `<command> <stack dir> [--json]` (status, revoke-due): `help` for `--help`, else the stack directory.
+ * @throws UsageError naming what is missing or extra
+ */
+export function parseStackDirArgs(argv: readonly string[], command: string): { help: true } | { help: false; stackDir: string; json: boolean } {
+  const args = parseArgs(argv, [{ name: "--json" }]);
+  if (args.help) return { help: true };
+  if (args.positional.length !== 1) {
+    throw new UsageError(
+      args.positional.length === 0
+        ? `missing <stack dir>: name the synthesized stack's directory, e.g. \`cdktf-api-keys ${command} cdktf.out/stacks/keys\`.`
+        : `expected one <stack dir>, got ${args.positional.length}.`,
+    );
+  }
+  return { help: false, stackDir: args.positional[0], json: args.flags.has("--json") };
+}
+
 /** "unknown flag `--x`", with the flags there are, and a hint when a terraform-style `-json` meant `--json`. */
 function unknownFlag(name: string, specs: readonly FlagSpec[]): string {
   const known = [...specs.map((s) => s.name), "--help"];

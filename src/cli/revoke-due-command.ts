@@ -1,7 +1,7 @@
 import { clockFrom } from "../clock";
 import { carryOutRevocations, describeRevocations, type RevocationReport } from "../provider/lifecycle/revocations";
 import { describeStore } from "../spec";
-import { parseArgs, UsageError } from "./args";
+import { parseStackDirArgs, UsageError } from "./args";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitStatusText } from "./exit-status";
 import { readStackState } from "./stack-state";
 import { distinctStores } from "./stack-status";
@@ -40,20 +40,12 @@ export async function revokeDueCommand(
   let stackDir: string;
   let json: boolean;
   try {
-    const args = parseArgs(argv, [{ name: "--json" }]);
+    const args = parseStackDirArgs(argv, "revoke-due");
     if (args.help) {
       out.write(REVOKE_DUE_USAGE);
       return EXIT_OK;
     }
-    if (args.positional.length !== 1) {
-      throw new UsageError(
-        args.positional.length === 0
-          ? "missing <stack dir>: name the synthesized stack's directory, e.g. `cdktf-api-keys revoke-due cdktf.out/stacks/keys`."
-          : `expected one <stack dir>, got ${args.positional.length}.`,
-      );
-    }
-    stackDir = args.positional[0];
-    json = args.flags.has("--json");
+    ({ stackDir, json } = args);
   } catch (e) {
     if (e instanceof UsageError) return fail(EXIT_USAGE, e.message);
     throw e;

@@ -76,34 +76,28 @@ export async function stackHealth(state: StackState, sources: HealthSources): Pr
   const keyLists = new Map<string, Promise<ApiKeyInfo[] | "missing" | "unknown">>();
   const accountLists = new Map<string, Promise<ServiceAccountInfo[] | "unknown">>();
 
-  const liveKeys = (api: ApiSpec, accountId: string) => {
-    const cacheKey = `${api.kind} ${api.baseUrl} ${accountId}`;
-    let list = keyLists.get(cacheKey);
-    if (!list) {
+  /** One API call per list for the whole report; `unknown` (with a note) when the API cannot be asked. */
+  const listOnce = <T>(cache: Map<string, Promise<T | "unknown">>, cacheKey: string, api: ApiSpec, list: (client: KeyManagementClient) => Promise<T | "unknown">) => {
+    let listed = cache.get(cacheKey);
+    if (!listed) {
       const client = sources.client(api);
-      list =
-        "missing" in client
-          ? Promise.resolve(noteUnknown(notes, client.missing))
-          : client.listApiKeys(accountId).catch((e: { status?: number; message?: string }) =>
-              e.status === 404 ? "missing" : noteUnknown(notes, `cannot list the keys of account ${accountId} at ${api.baseUrl}: ${e.message}`),
-            );
-      keyLists.set(cacheKey, list);
+      listed = "missing" in client ? Promise.resolve(noteUnknown(notes, client.missing)) : list(client);
+      cache.set(cacheKey, listed);
     }
-    return list;
+    return listed;
   };
-  const liveAccounts = (api: ApiSpec) => {
-    const cacheKey = `${api.kind} ${api.baseUrl}`;
-    let list = accountLists.get(cacheKey);
-    if (!list) {
-      const client = sources.client(api);
-      list =
-        "missing" in client
-          ? Promise.resolve(noteUnknown(notes, client.missing))
-          : client.listServiceAccounts().catch((e: { message?: string }) => noteUnknown(notes, `cannot list the accounts at ${api.baseUrl}: ${e.message}`));
-      accountLists.set(cacheKey, list);
-    }
-    return list;
-  };
+  const liveKeys = (api: ApiSpec, accountId: string) =>
+    listOnce(keyLists, `${api.kind} ${api.baseUrl} ${accountId}`, api, (client) =>
+      client
+        .listApiKeys(accountId)
+        .catch((e: { status?: number; message?: string }) =>
+          e.status === 404 ? "missing" : noteUnknown(notes, `cannot list the keys of account ${accountId} at ${api.baseUrl}: ${e.message}`),
+        ),
+    );
+  const liveAccounts = (api: ApiSpec) =>
+    listOnce(accountLists, `${api.kind} ${api.baseUrl}`, api, (client) =>
+      client.listServiceAccounts().catch((e: { message?: string }) => noteUnknown(notes, `cannot list the accounts at ${api.baseUrl}: ${e.message}`)),
+    );
 
   const accounts = await Promise.all(state.accounts.map((a) => accountHealth(a, liveAccounts)));
   const keys = await Promise.all(state.keys.map((k) => keyHealth(k, sources, liveKeys, notes)));

@@ -4,7 +4,7 @@ import { clockFrom } from "../clock";
 import type { ApiSpec, StoreSpec } from "../spec";
 import { openStore } from "../stores/open-store";
 import type { SecretStoreBackend } from "../stores/types";
-import { parseArgs, UsageError } from "./args";
+import { parseStackDirArgs, UsageError } from "./args";
 import { EXIT_FAILED, EXIT_OK } from "./exit-status";
 import { readStackState, type StackState } from "./stack-state";
 import { stackHealth, type KeyHealth, type StackHealth } from "./stack-status";
@@ -56,20 +56,12 @@ export async function statusCommand(
   let stackDir: string;
   let json: boolean;
   try {
-    const args = parseArgs(argv, [{ name: "--json" }]);
+    const args = parseStackDirArgs(argv, "status");
     if (args.help) {
       out.write(STATUS_USAGE);
       return EXIT_OK;
     }
-    if (args.positional.length !== 1) {
-      throw new UsageError(
-        args.positional.length === 0
-          ? "missing <stack dir>: name the synthesized stack's directory, e.g. `cdktf-api-keys status cdktf.out/stacks/keys`."
-          : `expected one <stack dir>, got ${args.positional.length}.`,
-      );
-    }
-    stackDir = args.positional[0];
-    json = args.flags.has("--json");
+    ({ stackDir, json } = args);
   } catch (e) {
     if (e instanceof UsageError) return fail(e.message, true);
     throw e;

@@ -209,22 +209,20 @@ export function storeReference(scope: Construct, store: SecretStore): string {
 function sharedMapReference(scope: Construct, what: "api" | "store", map: Record<string, string>): string {
   const stack = TerraformStack.of(scope);
   let shared = sharedMaps.get(stack);
-  if (!shared) sharedMaps.set(stack, (shared = { byMap: new WeakMap(), byContent: new Map() }));
-  let reference = shared.byMap.get(map);
-  if (reference) return reference;
+  if (!shared) sharedMaps.set(stack, (shared = new Map()));
   const content = JSON.stringify(Object.keys(map).sort().map((field) => [field, map[field]]));
-  reference = shared.byContent.get(content);
+  let reference = shared.get(content);
   if (!reference) {
     const name = `apikeys_${what}_${map.kind.replace(/[^A-Za-z0-9]/g, "_")}_${createHash("sha256").update(content).digest("hex").slice(0, 8)}`;
     new TerraformLocal(stack, name, map).overrideLogicalId(name);
     reference = `\${local.${name}}`;
-    shared.byContent.set(content, reference);
+    shared.set(content, reference);
   }
-  shared.byMap.set(map, reference);
   return reference;
 }
 
-const sharedMaps = new WeakMap<TerraformStack, { byMap: WeakMap<object, string>; byContent: Map<string, string> }>();
+/** Per stack: the map's content -> the reference to its local. */
+const sharedMaps = new WeakMap<TerraformStack, Map<string, string>>();
 
 /** Relative path from the synthesized stack directory to the project directory (never absolute). */
 export function projectFromStack(stack: TerraformStack): string {

@@ -33,8 +33,8 @@ export interface IServiceAccount extends IConstruct {
   /** The engine of an account this stack owns; undefined for a referenced account (usable by both). */
   readonly engine?: Engine;
   /**
-   * The account's id for the `service_account_id` of a key in `stack`, called at synth: for an owned
-   * account, a reference to its resource's `id`.
+   * The account's id for the `service_account_id` of a key in `stack`, called when the key is
+   * constructed: for an owned account, a reference to its resource's `id`.
    * @internal
    */
   readonly _accountId: (stack: TerraformStack) => string;

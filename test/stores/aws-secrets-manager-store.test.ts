@@ -1,9 +1,8 @@
 import { startSecretsManagerEmulator, type RunningSecretsManagerEmulator, type SecretsManagerEmulatorOptions } from "../../src/emulator/secrets-manager-emulator";
 import { AwsSecretsManagerStore, AwsSecretsManagerStoreError, type AwsSecretsManagerStoreOptions } from "../../src/stores/aws-secrets-manager-store";
-import type { AccountRecord, KeyRecord, MintIntent, SecretPayload } from "../../src/stores/types";
+import { accountRecord, intent, keyRecord, payload, rejection, VALUE } from "./store-contract";
 
 const TEST_CREDENTIALS = { accessKeyId: "AKIDSTORETEST", secretAccessKey: "store-test-secret-access-key" };
-const VALUE = "fk_live_5ecret-Value-0123456789";
 const PREFIX = "cdktf-api-keys/test";
 
 const emulators: RunningSecretsManagerEmulator[] = [];
@@ -39,43 +38,6 @@ async function setUp(options: { emulator?: SecretsManagerEmulatorOptions; store?
 }> {
   const emulator = await startEmulator(options.emulator);
   return { emulator, store: openStore(emulator, options.store) };
-}
-
-function payload(value = VALUE): SecretPayload {
-  return { value, keyId: "key_123", serviceAccountId: "sa_456", name: "stripe-webhook", createdAt: "2025-01-02T03:04:05.000Z", expiresAt: null };
-}
-
-function keyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
-  return {
-    address: "quickstart/payments/webhook-key",
-    instanceId: "key_123",
-    keyId: "key_123",
-    serviceAccountId: "sa_456",
-    name: "Stripe webhook (prod) — ünïcode",
-    prefix: "fk_live_5e",
-    createdAt: "2025-01-02T03:04:05.000Z",
-    expiresAt: null,
-    confirmed: false,
-    ...overrides,
-  };
-}
-
-function accountRecord(overrides: Partial<AccountRecord> = {}): AccountRecord {
-  return { address: "quickstart/billing", instanceId: "created", serviceAccountId: "sa_456", name: "billing", createdAt: "2025-01-02T03:04:05.000Z", ...overrides };
-}
-
-function intent(overrides: Partial<MintIntent> = {}): MintIntent {
-  return { address: "quickstart/payments/webhook-key", serviceAccountId: "sa_456", name: "stripe-webhook", startedAt: "2025-01-02T03:04:05.123Z", ...overrides };
-}
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<AwsSecretsManagerStoreError> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as AwsSecretsManagerStoreError;
-  }
-  throw new Error("expected the promise to reject");
 }
 
 /** Runs `body` with the given environment variables set (undefined: removed), restoring them afterwards. */

@@ -5,7 +5,8 @@
  */
 import type { AccountRecord, KeyRecord, MintIntent, PendingRevocation, SecretPayload, SecretStoreBackend } from "../../src/stores/types";
 
-const VALUE = "fk_live_5ecret-Value-0123456789";
+/** A key value that must never leave the store. */
+export const VALUE = "fk_live_5ecret-Value-0123456789";
 
 export function payload(value = VALUE): SecretPayload {
   return { value, keyId: "key_123", serviceAccountId: "sa_456", name: "stripe-webhook", createdAt: "2025-01-02T03:04:05.000Z", expiresAt: null };
