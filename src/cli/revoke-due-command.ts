@@ -1,5 +1,5 @@
 import { clockFrom } from "../clock";
-import { carryOutRevocations, describeRevocations, type RevocationReport } from "../provider/lifecycle/revocations";
+import { carryOutRevocations, describeRevocations, type RevocationReport } from "../lifecycle/revocations";
 import { describeStore } from "../spec";
 import { parseStackDirArgs, UsageError } from "./args";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitStatusText } from "./exit-status";

@@ -4,6 +4,7 @@
  * the pending revocations). What `status` prints; nothing here changes anything.
  */
 import type { ApiKeyInfo, KeyManagementClient, ServiceAccountInfo } from "../clients/types";
+import { listsKeyType } from "../apis";
 import { daysUntil, nextRotation } from "../rotation";
 import { describeStore, type ApiSpec, type StoreSpec } from "../spec";
 import type { SecretStoreBackend } from "../stores/types";
@@ -129,9 +130,8 @@ async function keyHealth(
 ): Promise<KeyHealth> {
   const now = sources.now;
   const problems: string[] = [];
-  // Flexprice never lists publishable keys: their live state cannot be known from the API.
-  const listable = !(key.api.kind === "flexprice" && key.type === "publishable_key");
-  const list = listable ? await liveKeys(key.api, key.serviceAccountId) : "unknown";
+  // Some keys never appear in the API's list (Flexprice's publishable keys): their live state cannot be known from it.
+  const list = listsKeyType(key.api.kind, key.type) ? await liveKeys(key.api, key.serviceAccountId) : "unknown";
   let live: LiveState;
   if (list === "unknown") live = "unknown";
   else if (list === "missing") live = "missing";

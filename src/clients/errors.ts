@@ -478,3 +478,28 @@ function stringField(record: Record<string, unknown>, key: string): string | und
   const value = record[key];
   return typeof value === "string" ? value : undefined;
 }
+
+// Did the server act? Decided here, once, for every caller (the key and account life cycles, the hooks).
+
+/**
+ * True when a failed call may still have been carried out by the server: no answer (a reset or a
+ * timeout after the request was sent), a 5xx, or an answer that could not be read. A refused
+ * connection or a 4xx means the server did nothing.
+ */
+export function mayHaveActed(e: unknown): boolean {
+  const status = apiStatus(e);
+  if (status === undefined) return false;
+  const code = (e as { code?: unknown }).code;
+  if (status === 0) return code !== "connection_refused" && code !== "dns_lookup_failed";
+  return status >= 500 || code === "invalid_response"; // a 2xx the client could not read: the server acted
+}
+
+/**
+ * The HTTP status of an API client's error (0: no answer), read from the error's fields rather than
+ * its class: the clients live in another bundle (provider-runtime.cjs) than this module, with classes
+ * of their own, so `instanceof ApiError` would be false for every error they throw.
+ */
+export function apiStatus(e: unknown): number | undefined {
+  const status = (e as { status?: unknown } | undefined)?.status;
+  return typeof status === "number" && typeof (e as { code?: unknown }).code === "string" ? status : undefined;
+}

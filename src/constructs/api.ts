@@ -1,4 +1,7 @@
+import { API_CAPABILITIES, type ApiCapabilities } from "../apis";
 import type { ApiKind, ApiSpec } from "../spec";
+
+export type { ApiCapabilities } from "../apis";
 import { invalidProp, tokenEnvNotAName } from "./errors";
 import { tokenEnvProblem } from "./validate";
 
@@ -32,33 +35,6 @@ export interface FlexpriceApiProps extends ApiProps {
 }
 
 /** What an API can do; the constructs refuse at synth what it cannot, saying what to do instead. */
-export interface ApiCapabilities {
-  /** Service accounts can be created (and deleted) through the API. */
-  readonly createsServiceAccounts: boolean;
-  /** Accounts carry roles, which their keys inherit (required when creating one). */
-  readonly accountRoles: boolean;
-  /** Accounts carry a description. */
-  readonly accountDescription: boolean;
-  /** Keys carry scopes of their own. */
-  readonly keyScopes: boolean;
-  /** Keys have a type (`private_key` / `publishable_key`). */
-  readonly keyTypes: boolean;
-  /**
-   * The longest grace period of the API's own rotate endpoint, in minutes (Factory: 10), which keeps the
-   * old key valid meanwhile; 0 when the API has no rotate endpoint (a rotation mints a new key, and the
-   * provider revokes the old one after `overlapMinutes`).
-   */
-  readonly rotateGraceMinutes: number;
-}
-
-const CAPABILITIES: { readonly [kind in ApiKind]: ApiCapabilities } = {
-  flownally: { createsServiceAccounts: true, accountRoles: false, accountDescription: true, keyScopes: true, keyTypes: false, rotateGraceMinutes: 0 },
-  factory: { createsServiceAccounts: false, accountRoles: false, accountDescription: false, keyScopes: false, keyTypes: false, rotateGraceMinutes: 10 },
-  flexprice: { createsServiceAccounts: true, accountRoles: true, accountDescription: false, keyScopes: false, keyTypes: true, rotateGraceMinutes: 0 },
-};
-
-const DISPLAY_NAMES: { readonly [kind in ApiKind]: string } = { flownally: "Flownally", factory: "Factory", flexprice: "Flexprice" };
-
 /** A key-management API the constructs provision against. Create one with a static factory. */
 export class Api {
   /** The Flownally API: service accounts and API keys with the full lifecycle, keys with scopes. */
@@ -120,12 +96,12 @@ export class Api {
 
   /** What this API can do. */
   public get capabilities(): ApiCapabilities {
-    return CAPABILITIES[this.kind];
+    return API_CAPABILITIES[this.kind];
   }
 
   /** The vendor's name, for messages. */
   public get displayName(): string {
-    return DISPLAY_NAMES[this.kind];
+    return API_CAPABILITIES[this.kind].displayName;
   }
 
   /** The non-secret spec the hooks receive. */

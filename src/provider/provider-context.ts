@@ -10,9 +10,10 @@ import { clockFrom } from "../clock";
 import { PROVIDER_ENV } from "../provider-contract";
 import type { ApiSpec, StoreSpec } from "../spec";
 import type { SecretStoreBackend } from "../stores/types";
+import type { LifecycleContext } from "../lifecycle/context";
 import { OperationGate } from "./operation-gate";
 
-export class ProviderContext {
+export class ProviderContext implements LifecycleContext {
   public readonly gate = new OperationGate();
   private projectDir: string;
   private readonly clients = new Map<string, KeyManagementClient>();

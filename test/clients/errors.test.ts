@@ -1,5 +1,7 @@
 import * as util from "util";
 import {
+  apiStatus,
+  mayHaveActed,
   ApiError,
   AuthenticationError,
   ConflictError,
@@ -157,5 +159,25 @@ describe("parseProblemDetails", () => {
     expect(parseProblemDetails("")).toBeUndefined();
     expect(parseProblemDetails({ error: "Unauthorized" })).toBeUndefined();
     expect(parseProblemDetails(null)).toBeUndefined();
+  });
+});
+
+describe("did the server act", () => {
+  test("which failures may have been carried out by the server, told by the error's fields (clients are bundled apart)", () => {
+    const like = (status: number, code: string) => Object.assign(new Error("x"), { status, code });
+    expect(mayHaveActed(like(502, "server_error"))).toBe(true);
+    expect(mayHaveActed(like(0, "timeout"))).toBe(true);
+    expect(mayHaveActed(like(0, "connection_failed"))).toBe(true);
+    expect(mayHaveActed(like(201, "invalid_response"))).toBe(true);
+    expect(mayHaveActed(like(0, "connection_refused"))).toBe(false);
+    expect(mayHaveActed(like(400, "validation_failed"))).toBe(false);
+    expect(mayHaveActed(like(429, "rate_limited"))).toBe(false);
+    expect(mayHaveActed(new Error("ENOSPC"))).toBe(false);
+  });
+
+  test("the status is read only from errors with a string code", () => {
+    expect(apiStatus(Object.assign(new Error("x"), { status: 404, code: "not_found" }))).toBe(404);
+    expect(apiStatus(Object.assign(new Error("x"), { status: 404 }))).toBeUndefined();
+    expect(apiStatus(undefined)).toBeUndefined();
   });
 });

@@ -4,8 +4,8 @@
  * the key revoked, expired, gone, or its secret missing sets `status`, and the plan replaces it.
  */
 import type { ApiKeyType } from "../../spec";
-import { confirmKey, createKey, deleteKey, KeySpec, keyStatus, MintedKey, reencryptKey, renameKeyOwner, RevokedButNotCleanedError } from "../lifecycle/key-lifecycle";
-import { carryOutRevocations, describeRevocations } from "../lifecycle/revocations";
+import { confirmKey, createKey, deleteKey, KeySpec, keyStatus, MintedKey, reencryptKey, renameKeyOwner, RevokedButNotCleanedError } from "../../lifecycle/key-lifecycle";
+import { carryOutRevocations, describeRevocations } from "../../lifecycle/revocations";
 import { nextRotation, type RotationPolicy } from "../../rotation";
 import type { ProviderContext } from "../provider-context";
 import type { ApplyRequest, ApplyResponse, Diagnostic, PlanRequest, PlanResponse, ReadResponse, ResourceHandler, Schema, TfObject } from "../protocol/types";

@@ -4,7 +4,7 @@
  */
 import type { ProviderContext } from "../provider-context";
 import type { ApplyRequest, ApplyResponse, PlanRequest, PlanResponse, ReadResponse, ResourceHandler, Schema, TfObject } from "../protocol/types";
-import { AccountSpec, confirmAccount, forgetAccount, createAccount } from "../lifecycle/account-lifecycle";
+import { AccountSpec, confirmAccount, forgetAccount, createAccount } from "../../lifecycle/account-lifecycle";
 import { API_ATTRIBUTES, apiOf, changedPaths, optList, optStr, plannedForCreate, plannedForUpdate, storeOf, str } from "./values";
 
 const schema: Schema = {

@@ -3,9 +3,9 @@
  * the store beside the secrets, then is revoked by whichever run reaches the store first: a provider
  * run touching any key of that store, or `cdktf-api-keys revoke-due`. Knows the clients and stores.
  */
-import type { KeyManagementClient } from "../../clients/types";
-import type { ApiSpec } from "../../spec";
-import type { PendingRevocation, SecretStoreBackend } from "../../stores/types";
+import type { KeyManagementClient } from "../clients/types";
+import type { ApiSpec } from "../spec";
+import type { PendingRevocation, SecretStoreBackend } from "../stores/types";
 
 /** What carrying out revocations needs: the store, a client per API, the clock. */
 export interface RevocationDeps {

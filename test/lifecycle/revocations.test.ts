@@ -1,16 +1,16 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { createClient } from "../../../src/clients/create-client";
-import type { KeyManagementClient } from "../../../src/clients/types";
-import { startEmulator, RunningEmulator } from "../../../src/emulator/start-emulator";
-import { confirmKey, createKey, deleteKey, KeySpec } from "../../../src/provider/lifecycle/key-lifecycle";
-import { carryOutRevocations, describeRevocations } from "../../../src/provider/lifecycle/revocations";
-import { ProviderContext } from "../../../src/provider/provider-context";
-import { AgeFileStore } from "../../../src/stores/age-file-store";
-import { generateIdentityFiles, readIdentity } from "../../../src/stores/age-identity";
-import { TEST_CLOCK_ENV } from "../../../src/clock";
-import type { FactorySnapshot } from "../../../src/emulator/factory-emulator";
+import { createClient } from "../../src/clients/create-client";
+import type { KeyManagementClient } from "../../src/clients/types";
+import { startEmulator, RunningEmulator } from "../../src/emulator/start-emulator";
+import { confirmKey, createKey, deleteKey, KeySpec } from "../../src/lifecycle/key-lifecycle";
+import { carryOutRevocations, describeRevocations } from "../../src/lifecycle/revocations";
+import { ProviderContext } from "../../src/provider/provider-context";
+import { AgeFileStore } from "../../src/stores/age-file-store";
+import { generateIdentityFiles, readIdentity } from "../../src/stores/age-identity";
+import { TEST_CLOCK_ENV } from "../../src/clock";
+import type { FactorySnapshot } from "../../src/emulator/factory-emulator";
 
 /**
  * Pending revocations against the real emulator and the real store: a replaced key with an overlap

@@ -13,13 +13,15 @@
  *   new key is stored before the old one is revoked (after `overlapMinutes`, through a pending
  *   revocation recorded in the store).
  */
-import type { ApiKeyInfo } from "../../clients/types";
-import type { KeyStatus } from "../../provider-contract";
-import { describeStore } from "../../spec";
-import type { ApiSpec, ApiKeyType, StoreSpec } from "../../spec";
-import type { RotationPolicy } from "../../rotation";
-import type { KeyRecord, MintIntent, SecretStoreBackend } from "../../stores/types";
-import type { ProviderContext } from "../provider-context";
+import type { ApiKeyInfo } from "../clients/types";
+import type { KeyStatus } from "../provider-contract";
+import { describeStore } from "../spec";
+import type { ApiSpec, ApiKeyType, StoreSpec } from "../spec";
+import type { RotationPolicy } from "../rotation";
+import type { KeyRecord, MintIntent, SecretStoreBackend } from "../stores/types";
+import type { LifecycleContext } from "./context";
+import { API_CAPABILITIES, listsKeyType } from "../apis";
+import { apiStatus, mayHaveActed } from "../clients/errors";
 import { carryOutRevocations, postponeRevocation } from "./revocations";
 
 /** What the configuration asks for: the key's identity and where its value goes. */
@@ -62,7 +64,7 @@ const MINUTE_MS = 60 * 1000;
 export class RevokedButNotCleanedError extends Error {}
 
 /** Mints the key and stores its value; first resolves whatever an earlier attempt at this path left. */
-export async function createKey(ctx: ProviderContext, spec: KeySpec): Promise<WithWarnings<MintedKey>> {
+export async function createKey(ctx: LifecycleContext, spec: KeySpec): Promise<WithWarnings<MintedKey>> {
   const store = ctx.store(spec.store);
   const warnings: string[] = [];
   let previous = await store.readKeyRecord(spec.secretPath);
@@ -112,26 +114,23 @@ interface NativeRotation {
  * A replacement of a live, confirmed key with the same account and name, on an API that rotates keys
  * itself with a grace period that covers the overlap (Factory: 1 to 10 minutes).
  */
-async function nativeRotation(ctx: ProviderContext, spec: KeySpec, previous: KeyRecord): Promise<NativeRotation | undefined> {
+async function nativeRotation(ctx: LifecycleContext, spec: KeySpec, previous: KeyRecord): Promise<NativeRotation | undefined> {
   const client = ctx.client(spec.api);
   const overlap = spec.overlapMinutes ?? 0;
   // Without an overlap the rotate endpoint would revoke the old key before the new one is stored:
   // a plain create, then the revocation once it is stored, leaves no such gap.
-  if (!client.rotateApiKey || spec.api.kind !== "factory" || overlap < 1 || overlap > FACTORY_GRACE_LIMIT_MINUTES) return undefined;
+  if (!client.rotateApiKey || overlap < 1 || overlap > API_CAPABILITIES[spec.api.kind].rotateGraceMinutes) return undefined;
   if (previous.confirmed === false || previous.serviceAccountId !== spec.serviceAccountId || previous.name !== spec.name) return undefined;
   const live = (await ctx.listKeys(spec.api, spec.serviceAccountId)).find((k) => k.id === previous.keyId);
   if (!live || live.status !== "active") return undefined;
   return { keyId: previous.keyId, graceMinutes: overlap };
 }
 
-/** Factory's limit on a rotation's grace period (api-notes). */
-const FACTORY_GRACE_LIMIT_MINUTES = 10;
-
 /**
  * A key replaced at its path: revoked now, or, with `overlapMinutes`, recorded as a pending revocation
  * due then (carried out by a later provider run or `revoke-due`). Returns what was done, for a warning.
  */
-async function retire(ctx: ProviderContext, store: SecretStoreBackend, spec: KeySpec, old: Pick<KeyRecord, "keyId" | "serviceAccountId" | "name" | "address">, what: string): Promise<string> {
+async function retire(ctx: LifecycleContext, store: SecretStoreBackend, spec: KeySpec, old: Pick<KeyRecord, "keyId" | "serviceAccountId" | "name" | "address">, what: string): Promise<string> {
   const overlap = spec.overlapMinutes ?? 0;
   if (overlap > 0) {
     const now = ctx.now();
@@ -153,7 +152,7 @@ async function retire(ctx: ProviderContext, store: SecretStoreBackend, spec: Key
   return `revoked key ${old.keyId} ${what}`;
 }
 
-async function mintAndStore(ctx: ProviderContext, store: SecretStoreBackend, spec: KeySpec, rotation?: NativeRotation): Promise<MintedKey> {
+async function mintAndStore(ctx: LifecycleContext, store: SecretStoreBackend, spec: KeySpec, rotation?: NativeRotation): Promise<MintedKey> {
   const client = ctx.client(spec.api);
   const now = ctx.now();
   await store.writeMintIntent(spec.secretPath, { address: spec.address, serviceAccountId: spec.serviceAccountId, name: spec.name, startedAt: now.toISOString() });
@@ -210,7 +209,7 @@ async function mintAndStore(ctx: ProviderContext, store: SecretStoreBackend, spe
 }
 
 /** Revokes every key an unclear earlier attempt may have minted whose value never reached the store. */
-async function resolveIntent(ctx: ProviderContext, store: SecretStoreBackend, spec: KeySpec, intent: MintIntent, stored?: KeyRecord): Promise<string[]> {
+async function resolveIntent(ctx: LifecycleContext, store: SecretStoreBackend, spec: KeySpec, intent: MintIntent, stored?: KeyRecord): Promise<string[]> {
   const api = spec.api;
   const since = Date.parse(intent.startedAt) - INTENT_SKEW_MS;
   let keys: ApiKeyInfo[];
@@ -237,14 +236,14 @@ async function resolveIntent(ctx: ProviderContext, store: SecretStoreBackend, sp
 }
 
 /** A key stored by a create whose result never reached the state: adopted when it is what the configuration asks for, revoked otherwise. */
-async function adoptUnconfirmed(ctx: ProviderContext, store: SecretStoreBackend, spec: KeySpec, record: KeyRecord): Promise<MintedKey | undefined> {
+async function adoptUnconfirmed(ctx: LifecycleContext, store: SecretStoreBackend, spec: KeySpec, record: KeyRecord): Promise<MintedKey | undefined> {
   const live = (await ctx.listKeys(spec.api, record.serviceAccountId)).find((k) => k.id === record.keyId);
   const fits =
     live !== undefined &&
     live.status === "active" &&
     record.serviceAccountId === spec.serviceAccountId &&
     record.name === spec.name &&
-    (spec.api.kind !== "flownally" || sameScopes(live.scopes, spec.scopes)) &&
+    (!API_CAPABILITIES[spec.api.kind].keyScopes || sameScopes(live.scopes, spec.scopes)) &&
     expiryFits(record, spec.expiresInDays) &&
     (await store.hasSecret(spec.secretPath));
   if (fits) return { id: record.keyId, prefix: record.prefix, createdAt: record.createdAt, expiresAt: record.expiresAt };
@@ -254,11 +253,10 @@ async function adoptUnconfirmed(ctx: ProviderContext, store: SecretStoreBackend,
 }
 
 /** What a refresh reports for the key: live in the API, unexpired, and its value in the store. */
-export async function keyStatus(ctx: ProviderContext, spec: KeySpec, key: MintedKey): Promise<KeyStatus> {
+export async function keyStatus(ctx: LifecycleContext, spec: KeySpec, key: MintedKey): Promise<KeyStatus> {
   const store = ctx.store(spec.store);
-  // Flexprice never lists publishable keys: only the store can be checked for them.
-  const listable = !(spec.api.kind === "flexprice" && spec.type === "publishable_key");
-  if (listable) {
+  // Some keys never appear in the API's list (Flexprice's publishable keys): only the store can vouch for them.
+  if (listsKeyType(spec.api.kind, spec.type)) {
     let live: ApiKeyInfo | undefined;
     try {
       live = (await ctx.listKeys(spec.api, spec.serviceAccountId)).find((k) => k.id === key.id);
@@ -276,21 +274,21 @@ export async function keyStatus(ctx: ProviderContext, spec: KeySpec, key: Minted
 }
 
 /** Marks the record at the path as held by Terraform's state (see {@link KeyRecord.confirmed}). */
-export async function confirmKey(ctx: ProviderContext, spec: Pick<KeySpec, "store" | "secretPath">, keyId: string): Promise<void> {
+export async function confirmKey(ctx: LifecycleContext, spec: Pick<KeySpec, "store" | "secretPath">, keyId: string): Promise<void> {
   const store = ctx.store(spec.store);
   const record = await store.readKeyRecord(spec.secretPath);
   if (record && record.keyId === keyId && record.confirmed === false) await store.writeKeyRecord(spec.secretPath, { ...record, confirmed: true });
 }
 
 /** The construct moved (a `moved` block): the record at the path names its new address, if it still holds this key. */
-export async function renameKeyOwner(ctx: ProviderContext, spec: KeySpec, keyId: string): Promise<void> {
+export async function renameKeyOwner(ctx: LifecycleContext, spec: KeySpec, keyId: string): Promise<void> {
   const store = ctx.store(spec.store);
   const record = await store.readKeyRecord(spec.secretPath);
   if (record && record.keyId === keyId && record.address !== spec.address) await store.writeKeyRecord(spec.secretPath, { ...record, address: spec.address });
 }
 
 /** The recipient changed: the stored value is decrypted with the identity and written again to the new recipient. */
-export async function reencryptKey(ctx: ProviderContext, spec: KeySpec, keyId: string): Promise<void> {
+export async function reencryptKey(ctx: LifecycleContext, spec: KeySpec, keyId: string): Promise<void> {
   const store = ctx.store(spec.store, { identity: true });
   const record = await store.readKeyRecord(spec.secretPath);
   if (!record || record.keyId !== keyId) return; // not ours any more: nothing of ours to re-encrypt
@@ -304,7 +302,7 @@ export async function reencryptKey(ctx: ProviderContext, spec: KeySpec, keyId: s
  * (a removal, a destroy) it is revoked with any revocation still pending for its construct, and its
  * secret and record are removed. Idempotent.
  */
-export async function deleteKey(ctx: ProviderContext, spec: KeySpec, keyId: string): Promise<string[]> {
+export async function deleteKey(ctx: LifecycleContext, spec: KeySpec, keyId: string): Promise<string[]> {
   const store = ctx.store(spec.store);
   let record: KeyRecord | undefined;
   try {
@@ -336,29 +334,6 @@ export async function deleteKey(ctx: ProviderContext, spec: KeySpec, keyId: stri
         "The state keeps the key as revoked; fix the store and apply again to finish.",
     );
   }
-}
-
-/**
- * True when a failed call may still have been carried out by the server: no answer (a reset or a
- * timeout after the request was sent), a 5xx, or an answer that could not be read. A refused
- * connection or a 4xx means the server did nothing.
- */
-export function mayHaveActed(e: unknown): boolean {
-  const status = apiStatus(e);
-  if (status === undefined) return false;
-  const code = (e as { code?: unknown }).code;
-  if (status === 0) return code !== "connection_refused" && code !== "dns_lookup_failed";
-  return status >= 500 || code === "invalid_response"; // a 2xx the client could not read: the server acted
-}
-
-/**
- * The HTTP status of an API client's error (0: no answer), read from the error's fields rather than
- * its class: the clients live in another bundle (provider-runtime.cjs) than this module, with classes
- * of their own, so `instanceof ApiError` would be false for every error they throw.
- */
-function apiStatus(e: unknown): number | undefined {
-  const status = (e as { status?: unknown } | undefined)?.status;
-  return typeof status === "number" && typeof (e as { code?: unknown }).code === "string" ? status : undefined;
 }
 
 const stackOf = (address: string): string => address.split("/")[0];

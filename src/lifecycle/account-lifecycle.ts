@@ -10,10 +10,12 @@
  * would then be created while the old one still holds the name; the record tells that old account as
  * this construct's own, so it is deleted first (its keys are being replaced in the same apply).
  */
-import type { ServiceAccountInfo } from "../../clients/types";
-import type { ApiSpec, StoreSpec } from "../../spec";
-import type { ProviderContext } from "../provider-context";
-import { mayHaveActed, WithWarnings } from "./key-lifecycle";
+import type { ServiceAccountInfo } from "../clients/types";
+import type { ApiSpec, StoreSpec } from "../spec";
+import type { LifecycleContext } from "./context";
+import { API_CAPABILITIES } from "../apis";
+import { mayHaveActed } from "../clients/errors";
+import type { WithWarnings } from "./key-lifecycle";
 
 export interface AccountSpec {
   readonly address: string;
@@ -34,7 +36,7 @@ export const ACCOUNT_CREATED = "created";
 export const ACCOUNT_CONFIRMED = "confirmed";
 
 /** Creates the account, or adopts the one an earlier unclear or unsaved attempt created. */
-export async function createAccount(ctx: ProviderContext, spec: AccountSpec): Promise<WithWarnings<ServiceAccountInfo>> {
+export async function createAccount(ctx: LifecycleContext, spec: AccountSpec): Promise<WithWarnings<ServiceAccountInfo>> {
   const store = spec.store ? ctx.store(spec.store) : undefined;
   const earlier = await store?.readAccountRecord(spec.address);
   if (earlier && earlier.name === spec.name && (earlier.instanceId === ACCOUNT_PENDING || earlier.instanceId === ACCOUNT_CREATED)) {
@@ -83,8 +85,8 @@ export async function createAccount(ctx: ProviderContext, spec: AccountSpec): Pr
  * unique among active accounts). Same description: the state lost it, adopt it. Another description:
  * it is the old object of this replacement, delete it now. Gone or another name: nothing in the way.
  */
-async function replacedUnderSameName(ctx: ProviderContext, spec: AccountSpec, oldId: string): Promise<"adopt" | "deleted" | "free"> {
-  if (spec.api.kind !== "flownally") return "free";
+async function replacedUnderSameName(ctx: LifecycleContext, spec: AccountSpec, oldId: string): Promise<"adopt" | "deleted" | "free"> {
+  if (!API_CAPABILITIES[spec.api.kind].uniqueAccountNames) return "free";
   ctx.changed(spec.api);
   const old = (await ctx.listAccounts(spec.api)).find((a) => a.id === oldId);
   if (!old || old.name !== spec.name) return "free";
@@ -95,7 +97,7 @@ async function replacedUnderSameName(ctx: ProviderContext, spec: AccountSpec, ol
 }
 
 /** A refresh found the account in state: its record says so from now on (see the file comment). */
-export async function confirmAccount(ctx: ProviderContext, spec: AccountSpec, id: string): Promise<void> {
+export async function confirmAccount(ctx: LifecycleContext, spec: AccountSpec, id: string): Promise<void> {
   if (!spec.store) return;
   const store = ctx.store(spec.store);
   const record = await store.readAccountRecord(spec.address);
@@ -105,7 +107,7 @@ export async function confirmAccount(ctx: ProviderContext, spec: AccountSpec, id
 }
 
 /** The account is deleted: its record goes too, if it is this account's. */
-export async function forgetAccount(ctx: ProviderContext, spec: AccountSpec, id: string): Promise<void> {
+export async function forgetAccount(ctx: LifecycleContext, spec: AccountSpec, id: string): Promise<void> {
   if (!spec.store) return;
   const store = ctx.store(spec.store);
   const record = await store.readAccountRecord(spec.address);
