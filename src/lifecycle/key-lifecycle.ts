@@ -307,13 +307,25 @@ export async function deleteKey(ctx: LifecycleContext, spec: KeySpec, keyId: str
   let record: KeyRecord | undefined;
   try {
     record = await store.readKeyRecord(spec.secretPath);
-  } catch {
-    record = undefined; // unreadable: revoke now; removing the secret below reports the store's error
+  } catch (e) {
+    // Nothing is deleted on doubt: an unreadable record may name a newer key (a replacement), whose
+    // secret and record must stay, and whose overlap the old key's revocation must wait for.
+    throw new Error(
+      `could not read the record at ${spec.secretPath} in store ${describeStore(spec.store)}: ${(e as Error).message}. ` +
+        `Nothing was revoked or deleted: key ${keyId} stays in the state. Apply again once the store answers.`,
+    );
   }
   if (record && record.keyId !== keyId) {
     // A newer key holds the path: leave its secret; this one is retired now or after the overlap.
     return [await retire(ctx, store, spec, { keyId, serviceAccountId: spec.serviceAccountId, name: spec.name, address: spec.address }, "(replaced)")];
   }
+  // Every read before the first change: a read that fails must leave everything as it was.
+  const pending = await store.listPendingRevocations().catch((e: Error) => {
+    throw new Error(
+      `could not list the pending revocations in store ${describeStore(spec.store)}: ${e.message}. ` +
+        `Nothing was revoked or deleted: key ${keyId} stays in the state. Apply again once the store answers.`,
+    );
+  });
   await ctx.client(spec.api).revokeApiKey(spec.serviceAccountId, keyId);
   ctx.changed(spec.api, spec.serviceAccountId);
   try {
@@ -321,6 +333,7 @@ export async function deleteKey(ctx: LifecycleContext, spec: KeySpec, keyId: str
     const earlier = await carryOutRevocations(
       { store, client: (api) => ctx.client(api), now: () => ctx.now(), changed: (api, id) => ctx.changed(api, id) },
       (r) => r.secretPath === spec.secretPath && stackOf(r.address) === stackOf(spec.address),
+      pending,
     );
     await store.deleteSecret(spec.secretPath);
     await store.deleteKeyRecord(spec.secretPath);

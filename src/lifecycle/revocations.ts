@@ -34,9 +34,14 @@ export async function postponeRevocation(store: SecretStoreBackend, revocation: 
  * Revokes every pending revocation of the store that is due (or, with `filter`, those it selects
  * whatever their due time), then forgets it. A failure leaves the record for the next run.
  */
-export async function carryOutRevocations(deps: RevocationDeps, filter?: (r: PendingRevocation) => boolean): Promise<RevocationReport> {
+export async function carryOutRevocations(
+  deps: RevocationDeps,
+  filter?: (r: PendingRevocation) => boolean,
+  /** The store's pending revocations when the caller has listed them already. */
+  listed?: readonly PendingRevocation[],
+): Promise<RevocationReport> {
   const now = deps.now().getTime();
-  const pending = await deps.store.listPendingRevocations();
+  const pending = listed ?? (await deps.store.listPendingRevocations());
   const revoked: PendingRevocation[] = [];
   const failed: { revocation: PendingRevocation; reason: string }[] = [];
   const waiting: PendingRevocation[] = [];

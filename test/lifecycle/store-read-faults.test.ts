@@ -1,0 +1,187 @@
+import { createClient } from "../../src/clients/create-client";
+import type { KeyManagementClient } from "../../src/clients/types";
+import { startEmulator, RunningEmulator } from "../../src/emulator/start-emulator";
+import { startVaultEmulator, RunningVaultEmulator } from "../../src/emulator/vault-kv2-emulator";
+import { TEST_CLOCK_ENV } from "../../src/clock";
+import { confirmKey, createKey, deleteKey, KeySpec, RevokedButNotCleanedError } from "../../src/lifecycle/key-lifecycle";
+import { carryOutRevocations } from "../../src/lifecycle/revocations";
+import { ProviderContext } from "../../src/provider/provider-context";
+import { VaultKv2Store } from "../../src/stores/vault-kv2-store";
+import { startFaultProxy, FaultProxy } from "../support/fault-proxy";
+
+/**
+ * Nothing is lost on doubt: a store that fails one read, at every read of a create, a rotation and a
+ * delete in turn (not a sample), never leads to a revoke or a delete. The operation fails, the state
+ * Terraform would keep stays true, and the retry Terraform's next apply makes ends with exactly the
+ * keys of the state active, the stored value authenticating as the state's key, and nothing pending.
+ *
+ * Real parts: the Flownally emulator, the Vault KV v2 emulator behind a loopback fault proxy that
+ * answers one GET (a read or a list) with 503 before Vault sees it, the real store and client.
+ */
+type Operation = "create" | "rotate" | "delete";
+
+interface World {
+  readonly emulator: RunningEmulator;
+  readonly vault: RunningVaultEmulator;
+  readonly proxy: FaultProxy;
+  readonly client: KeyManagementClient;
+  /** The store straight at Vault, for the checks (not through the proxy). */
+  readonly direct: VaultKv2Store;
+  readonly spec: KeySpec;
+  /** A fresh provider process, as each terraform run starts one. */
+  ctx(env?: Record<string, string>): ProviderContext;
+  close(): Promise<void>;
+}
+
+async function world(overlapMinutes: number): Promise<World> {
+  const emulator = await startEmulator();
+  const vault = await startVaultEmulator();
+  const proxy = await startFaultProxy(vault.url);
+  const api = { kind: "flownally" as const, baseUrl: emulator.url, tokenEnv: "FLOWNALLY_TOKEN" };
+  const client = createClient(api, emulator.adminToken);
+  const account = await client.createServiceAccount({ name: "owner" });
+  const store = { kind: "vault-kv2" as const, address: proxy.url, mount: "secret", pathPrefix: "ci", tokenEnv: "VAULT_TOKEN" };
+  const direct = new VaultKv2Store({ ...store, address: vault.url, token: vault.token });
+  const spec: KeySpec = { address: "stack/key", api, serviceAccountId: account.id, name: "key", store, secretPath: "team/key", overlapMinutes };
+  return {
+    emulator,
+    vault,
+    proxy,
+    client,
+    direct,
+    spec,
+    ctx: (env = {}) => {
+      const ctx = new ProviderContext({ FLOWNALLY_TOKEN: emulator.adminToken, VAULT_TOKEN: vault.token, ...env }, process.cwd());
+      ctx.configure(".");
+      return ctx;
+    },
+    close: async () => {
+      await proxy.close();
+      await vault.close();
+      await emulator.close();
+    },
+  };
+}
+
+/** What Terraform's state holds for the key's address: its current object, and a deposed one during a replacement. */
+interface State {
+  current?: string;
+  deposed?: string;
+  /** The current object is kept as revoked: its delete revoked it, then failed to clean up (retried by the next apply). */
+  revoked?: boolean;
+}
+
+/**
+ * One terraform run of `op` from `state`, as the provider sees it (a new process for the plan, one for
+ * the apply); updates `state` the way Terraform does, also when a step fails. Returns the error, if any.
+ */
+async function run(w: World, op: Operation, state: State): Promise<Error | undefined> {
+  try {
+    if (op === "create" && state.current === undefined) {
+      state.current = (await createKey(w.ctx(), w.spec)).value.id;
+    } else if (op === "rotate") {
+      if (state.deposed === undefined) {
+        const planned = state.current!;
+        await confirmKey(w.ctx(), w.spec, planned); // the replacement's plan
+        const apply = w.ctx();
+        const replacement = (await createKey(apply, w.spec)).value.id; // create-before-destroy: the new key first
+        state.deposed = planned;
+        state.current = replacement;
+      }
+      await deleteKey(w.ctx(), w.spec, state.deposed);
+      state.deposed = undefined;
+    } else if (op === "delete" && state.current !== undefined) {
+      await deleteKey(w.ctx(), w.spec, state.current);
+      state.current = undefined;
+    }
+    return undefined;
+  } catch (e) {
+    if (e instanceof RevokedButNotCleanedError) state.revoked = true; // what the resource returns as the state then
+    return e as Error;
+  }
+}
+
+/** The key in state, stored and authenticating; nothing else active but keys in their overlap. */
+async function expectTrue(w: World, state: State, overlapOf: readonly string[] = []): Promise<void> {
+  const active = w.emulator
+    .inspect()
+    .apiKeys.filter((k) => k.status === "active")
+    .map((k) => k.id)
+    .sort();
+  const current = state.revoked ? undefined : state.current;
+  const held = [current, state.deposed, ...overlapOf].filter((id): id is string => id !== undefined);
+  expect(active).toEqual([...new Set(held)].sort());
+  if (current !== undefined) {
+    const payload = await w.direct.readSecret("team/key");
+    expect(payload.keyId).toBe(state.current);
+    expect(await w.client.authenticates(payload.value)).toBe(true);
+    expect((await w.direct.readKeyRecord("team/key"))?.keyId).toBe(state.current);
+  } else if (!state.revoked) {
+    expect(await w.direct.hasSecret("team/key")).toBe(false);
+  }
+}
+
+/** The state before `op`: nothing for a create, one confirmed key for a rotation or a delete. */
+async function before(w: World, op: Operation): Promise<State> {
+  if (op === "create") return {};
+  const state: State = { current: (await createKey(w.ctx(), w.spec)).value.id };
+  await confirmKey(w.ctx(), w.spec, state.current!); // the next refresh
+  return state;
+}
+
+/** How many GETs reach the store during `op` when nothing fails. */
+async function readsOf(op: Operation, overlapMinutes: number): Promise<number> {
+  const w = await world(overlapMinutes);
+  try {
+    const state = await before(w, op);
+    const start = w.proxy.requests().length;
+    expect(await run(w, op, state)).toBeUndefined();
+    return w.proxy.requests().slice(start).filter((r) => r.method === "GET").length;
+  } finally {
+    await w.close();
+  }
+}
+
+const cases: readonly [Operation, number][] = [
+  ["create", 0],
+  ["rotate", 0],
+  ["rotate", 30],
+  ["delete", 0],
+];
+
+describe.each(cases)("a store read that fails during a %s (overlapMinutes %d)", (op, overlapMinutes) => {
+  test("at each read in turn: the operation fails, nothing is revoked or deleted, and the retry ends true", async () => {
+    const reads = await readsOf(op, overlapMinutes);
+    expect(reads).toBeGreaterThan(1);
+    for (let n = 1; n <= reads; n++) {
+      const w = await world(overlapMinutes);
+      try {
+        const state = await before(w, op);
+        const oldKey = state.current;
+        // The first n-1 reads go through; the n-th is answered 503 before Vault sees it.
+        if (n > 1) w.proxy.when({ method: "GET", times: n - 1 }).delay(0);
+        w.proxy.when({ method: "GET" }).failBeforeForward(503, { body: { errors: ["injected: Vault is unavailable"] } });
+
+        const failure = await run(w, op, state);
+        expect([n, failure?.message]).toEqual([n, expect.stringMatching(/unavailable|sealed|503/i)]);
+        // What failed left the state true: every key it holds is live and the current one is stored.
+        await expectTrue(w, state, op === "rotate" && overlapMinutes > 0 && state.deposed === undefined && oldKey !== state.current ? [oldKey!] : []);
+
+        w.proxy.clearRules();
+        expect(await run(w, op, state)).toBeUndefined();
+        const inOverlap = op === "rotate" && overlapMinutes > 0 ? [oldKey!] : [];
+        await expectTrue(w, state, inOverlap);
+        if (inOverlap.length) {
+          const due = w.ctx({ [TEST_CLOCK_ENV]: `+${overlapMinutes + 1}m` });
+          const report = await carryOutRevocations({ store: due.store(w.spec.store), client: (api) => due.client(api), now: () => due.now() });
+          expect(report.revoked.map((r) => r.keyId)).toEqual(inOverlap);
+          await expectTrue(w, state);
+        }
+        expect(await w.direct.readMintIntent("team/key")).toBeUndefined();
+        expect(await w.direct.listPendingRevocations()).toEqual([]);
+      } finally {
+        await w.close();
+      }
+    }
+  });
+});
