@@ -56,13 +56,16 @@ prints its URL and admin token (and the ids of the service accounts it starts wi
 options:
   --api <name>           which API to emulate: ${EMULATED_APIS.join(", ")} (default: flownally)
   --store <name>         emulate a secret store instead: vault (KV v2 at mount "secret"; prints and
-                         writes VAULT_ADDR and VAULT_TOKEN) or secrets-manager (AWS Secrets Manager;
-                         prints its endpoint and region: give the endpoint to the store's \`endpoint\`)
+                         writes VAULT_ADDR, VAULT_TOKEN and VAULT_READ_ONLY_TOKEN) or secrets-manager
+                         (AWS Secrets Manager; prints its endpoint, region and read-only access key
+                         id: give the endpoint to the store's \`endpoint\`)
   --port <port>          TCP port; 0 picks a free one (default: 0)
   --host <address>       address to listen on (default: 127.0.0.1)
   --admin-token <token>  the admin token (default: a random one, printed at start)
-  --json                 print one JSON line instead: {"api","url","adminToken","serviceAccounts":[{"name","id"}]}
-  --write-env <file>     also write <API>_URL, <API>_TOKEN (and <API>_SERVICE_ACCOUNT_ID when the API
+  --json                 print one JSON line instead: {"api","url","adminToken","readOnlyToken",
+                         "serviceAccounts":[{"name","id"}]}
+  --write-env <file>     also write <API>_URL, <API>_TOKEN, <API>_READ_ONLY_TOKEN (a token that may
+                         only read: every write is 403) and <API>_SERVICE_ACCOUNT_ID (when the API
                          starts with an account) as NAME=value lines, e.g. FLOWNALLY_URL=..., before
                          printing. The file holds the admin token: it is written with mode 0600 and
                          replaced if it exists; keep it out of version control
@@ -217,23 +220,27 @@ async function serveStore(
     if (options.store === "vault") {
       const vault = await startVaultEmulator({ port, host, token: adminToken });
       close = () => vault.close();
-      facts = { store: "vault", url: vault.url, token: vault.token, mount: "secret" };
+      facts = { store: "vault", url: vault.url, token: vault.token, readOnlyToken: vault.readOnlyToken, mount: "secret" };
       env = [
         ["VAULT_ADDR", vault.url],
         ["VAULT_TOKEN", vault.token],
+        ["VAULT_READ_ONLY_TOKEN", vault.readOnlyToken],
       ];
-      text = `Vault KV v2 emulator listening on ${vault.url}\nToken: ${vault.token}\nMount: secret (KV version 2)\n`;
+      text = `Vault KV v2 emulator listening on ${vault.url}\nToken: ${vault.token}\nRead-only token: ${vault.readOnlyToken}\nMount: secret (KV version 2)\n`;
     } else {
       const sm = await startSecretsManagerEmulator({ port, host });
       close = () => sm.close();
-      facts = { store: "secrets-manager", url: sm.url, region: sm.region };
+      facts = { store: "secrets-manager", url: sm.url, region: sm.region, readOnlyAccessKeyId: sm.readOnlyAccessKeyId };
       env = [
         ["SECRETS_MANAGER_ENDPOINT", sm.url],
         ["AWS_REGION", sm.region],
         ["AWS_ACCESS_KEY_ID", "AKIAEMULATOR00000000"],
         ["AWS_SECRET_ACCESS_KEY", "emulator-secret-access-key"],
+        ["SECRETS_MANAGER_READ_ONLY_ACCESS_KEY_ID", sm.readOnlyAccessKeyId],
       ];
-      text = `AWS Secrets Manager emulator listening on ${sm.url}\nRegion: ${sm.region} (any access key signs; pass the URL as the store's \`endpoint\`)\n`;
+      text =
+        `AWS Secrets Manager emulator listening on ${sm.url}\nRegion: ${sm.region} (any access key signs; pass the URL as the store's \`endpoint\`)\n` +
+        `Read-only access key id: ${sm.readOnlyAccessKeyId} (may only get, describe and list)\n`;
     }
   } catch (error) {
     err(`cdktf-api-keys emulator: cannot start: ${errorText(error)}\n`);

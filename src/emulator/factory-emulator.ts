@@ -85,8 +85,11 @@ interface MintedKeyBody {
   readonly apiKey: { readonly id: string; readonly value: string; readonly fingerprint: string; readonly name: string; readonly expiresAt?: number };
 }
 
-/** Who sent a request: the admin token may do everything, a minted key may only list keys. */
-type Caller = { readonly kind: "admin" } | { readonly kind: "key"; readonly key: KeyRecord };
+/**
+ * Who sent a request: the admin token may do everything; the read-only token and a minted key may only
+ * list keys.
+ */
+type Caller = { readonly kind: "admin" } | { readonly kind: "read-only" } | { readonly kind: "key"; readonly key: KeyRecord };
 
 /** An authenticated, validated request on its way to an operation handler. */
 interface OperationContext {
@@ -111,7 +114,7 @@ const TITLES: Readonly<Record<number, string>> = {
   503: "Service Unavailable",
 };
 
-/** The only operation a minted (service account) key may call. */
+/** The only operation a minted (service account) key, or the read-only token, may call. */
 const KEY_READABLE_OPERATIONS: ReadonlySet<string> = new Set(["listServiceAccountApiKeys"]);
 
 /** Length of the random part of a minted key (after `fk-`). */
@@ -128,6 +131,7 @@ export class FactoryEmulator implements EmulatedApi<FactorySnapshot> {
   private readonly contract: OpenApiContract = loadOpenApiContract("factory");
   private readonly now: () => Date;
   private readonly adminTokenHash: Buffer;
+  private readonly readOnlyTokenHash: Buffer | undefined;
   private readonly maxActiveKeys: number;
   private readonly accounts = new Map<string, AccountRecord>();
   private readonly keys = new Map<string, KeyRecord>();
@@ -144,6 +148,11 @@ export class FactoryEmulator implements EmulatedApi<FactorySnapshot> {
   public constructor(options: FactoryEmulatorOptions) {
     if (!options.adminToken) throw new Error("`adminToken` must not be empty");
     this.adminTokenHash = sha256(options.adminToken);
+    if (options.readOnlyToken !== undefined) {
+      if (!options.readOnlyToken) throw new Error("`readOnlyToken` must not be empty");
+      if (options.readOnlyToken === options.adminToken) throw new Error("`readOnlyToken` must differ from `adminToken`");
+      this.readOnlyTokenHash = sha256(options.readOnlyToken);
+    }
     this.now = options.now ?? (() => new Date());
     this.maxActiveKeys = options.maxActiveKeysPerAccount ?? DEFAULT_MAX_ACTIVE_KEYS;
     if (!Number.isInteger(this.maxActiveKeys) || this.maxActiveKeys < 1) {
@@ -183,6 +192,9 @@ export class FactoryEmulator implements EmulatedApi<FactorySnapshot> {
     const { operation } = route;
     if (caller.kind === "key" && !KEY_READABLE_OPERATIONS.has(operation.operationId)) {
       return error(403, "A service account API key may list API keys but not create, rotate or revoke them.");
+    }
+    if (caller.kind === "read-only" && !KEY_READABLE_OPERATIONS.has(operation.operationId)) {
+      return error(403, "The token is read-only: it may list API keys but not create, rotate or revoke them.");
     }
 
     let body: unknown;
@@ -327,12 +339,13 @@ export class FactoryEmulator implements EmulatedApi<FactorySnapshot> {
     };
   }
 
-  /** The admin token, or an active minted key (whose use is then recorded); undefined otherwise. */
+  /** The admin token, the read-only token, or an active minted key (whose use is then recorded); undefined otherwise. */
   private authenticate(authorization: string | undefined): Caller | undefined {
     const match = /^Bearer +([^\s]+) *$/i.exec(authorization ?? "");
     if (!match) return undefined;
     const hash = sha256(match[1]);
     if (timingSafeEqual(hash, this.adminTokenHash)) return { kind: "admin" };
+    if (this.readOnlyTokenHash && timingSafeEqual(hash, this.readOnlyTokenHash)) return { kind: "read-only" };
     const key = this.keys.get(this.keyIdsByHash.get(hash.toString("hex")) ?? "");
     if (!key || this.status(key) !== "active") return undefined;
     key.lastUsedAt = this.now();

@@ -155,6 +155,8 @@ const ALLOWED_ROLES: Readonly<Record<string, readonly string[]>> = {
   deleteUser: WRITE_ROLES,
 };
 
+/** The roles of the read-only key: reads only, so every write is the auth layer's 403. */
+const READ_ONLY_ROLES: readonly string[] = ["all_reader"];
 /** The roles seeded service accounts get. */
 const SEED_ROLES: readonly string[] = ["all_reader"];
 const DEFAULT_LIMIT = 50;
@@ -172,6 +174,7 @@ export class FlexpriceEmulator implements EmulatedApi<FlexpriceSnapshot> {
   private readonly contract: OpenApiContract = loadOpenApiContract("flexprice");
   private readonly now: () => Date;
   private readonly adminTokenHash: Buffer;
+  private readonly readOnlyTokenHash: Buffer | undefined;
   private readonly adminUser: UserRecord;
   private readonly createResponseShape: FlexpriceCreateResponseShape;
   private readonly users = new Map<string, UserRecord>();
@@ -199,6 +202,11 @@ export class FlexpriceEmulator implements EmulatedApi<FlexpriceSnapshot> {
     }
     this.createResponseShape = shape;
     this.adminTokenHash = sha256(options.adminToken);
+    if (options.readOnlyToken !== undefined) {
+      if (!options.readOnlyToken.trim()) throw new Error("`readOnlyToken` must not be empty");
+      if (options.readOnlyToken === options.adminToken) throw new Error("`readOnlyToken` must differ from `adminToken`");
+      this.readOnlyTokenHash = sha256(options.readOnlyToken);
+    }
     this.now = options.now ?? (() => new Date());
     this.contract.assertHandles(Object.keys(this.handlers));
     this.contract.assertHandles(Object.keys(ALLOWED_ROLES));
@@ -393,12 +401,16 @@ export class FlexpriceEmulator implements EmulatedApi<FlexpriceSnapshot> {
     return { status: 204 };
   }
 
-  /** The admin user for the admin key; a key's owner for a published, unexpired key whose owner exists (then records `last_used_at`). */
+  /**
+   * The admin user for the admin key, and for the read-only key with the role `all_reader` only; a
+   * key's owner for a published, unexpired key whose owner exists (then records `last_used_at`).
+   */
   private authenticate(header: string | undefined): Caller | undefined {
     const value = header?.trim();
     if (!value) return undefined;
     const hash = sha256(value);
     if (timingSafeEqual(hash, this.adminTokenHash)) return { user: this.adminUser, roles: this.adminUser.roles, publishable: false };
+    if (this.readOnlyTokenHash && timingSafeEqual(hash, this.readOnlyTokenHash)) return { user: this.adminUser, roles: READ_ONLY_ROLES, publishable: false };
     const key = this.keys.get(this.keyIdsByHash.get(hash.toString("hex")) ?? "");
     const owner = key ? this.activeUser(key.ownerId) : undefined;
     if (!key || !owner || !this.active(key)) return undefined;

@@ -13,6 +13,11 @@ export interface FlownallyEmulatorOptions {
   /** The bearer token that may do everything. */
   readonly adminToken: string;
   /**
+   * A bearer token that may only list: any other operation is 403 `permission_denied`.
+   * @default none: no token is read-only
+   */
+  readonly readOnlyToken?: string;
+  /**
    * The clock.
    * @default () => new Date()
    */
@@ -92,10 +97,14 @@ interface OperationContext {
 
 type OperationHandler = (context: OperationContext) => EmulatorResponse;
 
+/** Who sent a request: the admin token, the read-only token, or a minted key (which may do everything). */
+type Caller = "admin" | "read-only" | "key";
+
 const PROBLEM_TITLES: Record<string, string> = {
   validation_failed: "Request validation failed",
   invalid_json: "Malformed JSON body",
   unauthenticated: "Authentication required",
+  permission_denied: "Permission denied",
   service_account_not_found: "Service account not found",
   api_key_not_found: "API key not found",
   not_found: "Not found",
@@ -111,6 +120,8 @@ const FAILURE_CODES = { 429: "rate_limited", 500: "internal_error", 503: "unavai
 /** Length of the random part of a minted key (after `fln_`). */
 const KEY_RANDOM_LENGTH = 40;
 const PREFIX_LENGTH = 12;
+/** The operations the read-only token may call. */
+const READ_OPERATIONS: ReadonlySet<string> = new Set(["listServiceAccounts", "listApiKeys"]);
 
 /** The Flownally API in memory. Use it through {@link startEmulator}; tests may drive it directly. */
 export class FlownallyEmulator implements EmulatedApi<FlownallySnapshot> {
@@ -118,6 +129,7 @@ export class FlownallyEmulator implements EmulatedApi<FlownallySnapshot> {
   private readonly contract: OpenApiContract = loadOpenApiContract("flownally");
   private readonly now: () => Date;
   private readonly adminTokenHash: Buffer;
+  private readonly readOnlyTokenHash: Buffer | undefined;
   private readonly accounts = new Map<string, AccountRecord>();
   private readonly keys = new Map<string, KeyRecord>();
   /** SHA-256 (hex) of a key's plaintext -> key id. The plaintext itself is never kept. */
@@ -136,11 +148,16 @@ export class FlownallyEmulator implements EmulatedApi<FlownallySnapshot> {
   public constructor(options: FlownallyEmulatorOptions) {
     if (!options.adminToken) throw new Error("`adminToken` must not be empty");
     this.adminTokenHash = sha256(options.adminToken);
+    if (options.readOnlyToken !== undefined) {
+      if (!options.readOnlyToken) throw new Error("`readOnlyToken` must not be empty");
+      if (options.readOnlyToken === options.adminToken) throw new Error("`readOnlyToken` must differ from `adminToken`");
+      this.readOnlyTokenHash = sha256(options.readOnlyToken);
+    }
     this.now = options.now ?? (() => new Date());
     this.contract.assertHandles(Object.keys(this.handlers));
   }
 
-  /** Routes, authenticates, validates against the document, then runs the operation. */
+  /** Routes, authenticates, authorizes, validates against the document, then runs the operation. */
   public handle(request: EmulatorRequest): EmulatorResponse {
     const route = this.contract.route(request.method, request.path);
     if (route.kind === "not-found") {
@@ -151,13 +168,17 @@ export class FlownallyEmulator implements EmulatedApi<FlownallySnapshot> {
         headers: { allow: route.allow.join(", ") },
       });
     }
-    if (!this.authenticate(request.headers.authorization)) {
+    const caller = this.authenticate(request.headers.authorization);
+    if (!caller) {
       return this.problem(request, 401, "unauthenticated", "Send `Authorization: Bearer <token>` with a valid token.", {
         headers: { "www-authenticate": 'Bearer realm="flownally"' },
       });
     }
 
     const { operation } = route;
+    if (caller === "read-only" && !READ_OPERATIONS.has(operation.operationId)) {
+      return this.problem(request, 403, "permission_denied", `The token is read-only: it may list service accounts and API keys; ${operation.operationId} needs a token that may write.`);
+    }
     let body: unknown;
     if (operation.hasRequestBody && request.body.toString("utf8").trim() !== "") {
       const contentType = (request.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
@@ -293,16 +314,20 @@ export class FlownallyEmulator implements EmulatedApi<FlownallySnapshot> {
     return { status: 204 };
   }
 
-  /** True for the admin token and for an active key of an active account (then records `lastUsedAt`). */
-  private authenticate(authorization: string | undefined): boolean {
+  /**
+   * The admin token, the read-only token, or an active key of an active account (whose use is then
+   * recorded); undefined otherwise.
+   */
+  private authenticate(authorization: string | undefined): Caller | undefined {
     const match = /^Bearer +([^\s]+) *$/i.exec(authorization ?? "");
-    if (!match) return false;
+    if (!match) return undefined;
     const hash = sha256(match[1]);
-    if (timingSafeEqual(hash, this.adminTokenHash)) return true;
+    if (timingSafeEqual(hash, this.adminTokenHash)) return "admin";
+    if (this.readOnlyTokenHash && timingSafeEqual(hash, this.readOnlyTokenHash)) return "read-only";
     const key = this.keys.get(this.keyIdsByHash.get(hash.toString("hex")) ?? "");
-    if (!key || this.status(key) !== "active" || !this.activeAccount(key.serviceAccountId)) return false;
+    if (!key || this.status(key) !== "active" || !this.activeAccount(key.serviceAccountId)) return undefined;
     key.lastUsedAt = this.now();
-    return true;
+    return "key";
   }
 
   private activeAccount(id: string): AccountRecord | undefined {

@@ -14,6 +14,11 @@ export type EmulatedApiName = "flownally" | "factory" | "flexprice";
 export interface EmulatedApiOptions {
   /** The credential that may do everything (sent as the API's own auth header). */
   readonly adminToken: string;
+  /**
+   * A credential that may only read: writes are refused with 403 in the API's own error shape.
+   * @default none: no token is read-only
+   */
+  readonly readOnlyToken?: string;
   readonly now?: () => Date;
   /**
    * Service accounts that exist from the start, by name (for APIs whose accounts are created outside

@@ -10,13 +10,16 @@
  *   answered with `UnrecognizedClientException`, a malformed one with `IncompleteSignatureException`,
  *   a credential scoped to another region or service with `InvalidSignatureException`, and an access
  *   key outside `accessKeyIds` (when given) with `UnrecognizedClientException`, as the service does.
+ * - One access key id is read-only (`readOnlyAccessKeyId`), like an IAM user whose policy allows only
+ *   `secretsmanager:GetSecretValue`, `DescribeSecret` and `ListSecrets`: every other operation is
+ *   `AccessDeniedException`, as `denyNext` answers, and changes nothing.
  * - Inputs are checked against the operation's shape (see `secrets-manager-shapes.ts`); what the
  *   operations do is in `secrets-manager-state.ts`.
  *
  * Nothing here logs, and no message carries a secret value.
  */
 import * as http from "http";
-import { randomUUID } from "crypto";
+import { randomBytes, randomUUID } from "crypto";
 import type { AddressInfo } from "net";
 import { isPlainObject, OPERATION_INPUTS, validateShape, validationMessage } from "./secrets-manager-shapes";
 import { SecretsManagerFault, SecretsManagerState, type SecretSnapshot } from "./secrets-manager-state";
@@ -45,6 +48,13 @@ export interface SecretsManagerEmulatorOptions {
    * @default any access key id is accepted
    */
   readonly accessKeyIds?: readonly string[];
+  /**
+   * An access key id that may only read (`GetSecretValue`, `DescribeSecret`, `ListSecrets`): every
+   * operation that changes something is answered with `AccessDeniedException`. It is accepted also when
+   * `accessKeyIds` does not list it.
+   * @default a fresh random id (read it from `readOnlyAccessKeyId`)
+   */
+  readonly readOnlyAccessKeyId?: string;
   /**
    * The most secrets one `ListSecrets` page holds, whatever `MaxResults` asks for (the service may
    * return fewer than asked, so a client must follow `NextToken`). Lower it to test pagination.
@@ -90,6 +100,8 @@ export interface RunningSecretsManagerEmulator {
   /** Base URL, e.g. `http://127.0.0.1:43127`: the SDK's `endpoint`. */
   readonly url: string;
   readonly region: string;
+  /** The access key id that may only read (see {@link SecretsManagerEmulatorOptions.readOnlyAccessKeyId}). */
+  readonly readOnlyAccessKeyId: string;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
   /** The state and the requests answered so far. */
@@ -106,6 +118,10 @@ const CONTENT_TYPE = "application/x-amz-json-1.1";
 /** Larger than any valid request (a 64 KiB secret plus its metadata). */
 const MAX_BODY_BYTES = 1024 * 1024;
 const CREDENTIAL = /^([A-Za-z0-9]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request$/;
+/** What the read-only access key may call; any other operation (and any added later) is a write. */
+const READ_ACTIONS: ReadonlySet<string> = new Set(["GetSecretValue", "DescribeSecret", "ListSecrets"]);
+/** The alphabet of the random part of an access key id (AWS's: upper case and 2-7). */
+const ACCESS_KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /** Starts the emulator on 127.0.0.1, on a free port. */
 export async function startSecretsManagerEmulator(options: SecretsManagerEmulatorOptions = {}): Promise<RunningSecretsManagerEmulator> {
@@ -122,9 +138,21 @@ export async function startSecretsManagerEmulator(options: SecretsManagerEmulato
     listPageSize,
     forceDeleteDelayMs: options.forceDeleteDelayMs ?? 0,
   });
+  const readOnlyAccessKeyId = options.readOnlyAccessKeyId ?? randomAccessKeyId();
+  if (!/^[A-Za-z0-9]+$/.test(readOnlyAccessKeyId)) {
+    throw new Error("startSecretsManagerEmulator: `readOnlyAccessKeyId` must be letters and digits only, like an AWS access key id (AKIA...).");
+  }
   const denials: string[] = [];
   const requests: HandledRequest[] = [];
-  const accessKeys = options.accessKeyIds ? new Set(options.accessKeyIds) : undefined;
+  const accessKeys = options.accessKeyIds ? new Set([...options.accessKeyIds, readOnlyAccessKeyId]) : undefined;
+  const accessDenied = (caller: string, action: string, secretId: string | undefined): SecretsManagerFault => {
+    const resource = state.arnOf(secretId) ?? (secretId !== undefined ? `arn:aws:secretsmanager:${region}:${accountId}:secret:${secretId}` : "*");
+    return new SecretsManagerFault(
+      "AccessDeniedException",
+      `User: arn:aws:iam::${accountId}:user/${caller} is not authorized to perform: secretsmanager:${action} on resource: ${resource} ` +
+        `because no identity-based policy allows the secretsmanager:${action} action`,
+    );
+  };
 
   const answer = (req: http.IncomingMessage, body: Buffer): { status: number; payload: unknown; action: string; secretId?: string } => {
     const target = header(req, "x-amz-target");
@@ -147,15 +175,11 @@ export async function startSecretsManagerEmulator(options: SecretsManagerEmulato
       secretId = typeof input.SecretId === "string" ? input.SecretId : typeof input.Name === "string" ? input.Name : undefined;
       const errors = validateShape(input, inputShape);
       if (errors.length > 0) throw new SecretsManagerFault("ValidationException", validationMessage(errors));
+      if (caller === readOnlyAccessKeyId && !READ_ACTIONS.has(action)) throw accessDenied(caller, action, secretId);
       const denied = denials.indexOf(action);
       if (denied >= 0) {
         denials.splice(denied, 1);
-        const resource = state.arnOf(secretId) ?? (secretId !== undefined ? `arn:aws:secretsmanager:${region}:${accountId}:secret:${secretId}` : "*");
-        throw new SecretsManagerFault(
-          "AccessDeniedException",
-          `User: arn:aws:iam::${accountId}:user/${caller} is not authorized to perform: secretsmanager:${action} on resource: ${resource} ` +
-            `because no identity-based policy allows the secretsmanager:${action} action`,
-        );
+        throw accessDenied(caller, action, secretId);
       }
       return { status: 200, payload: state.run(action, input), action, secretId };
     } catch (e) {
@@ -203,6 +227,7 @@ export async function startSecretsManagerEmulator(options: SecretsManagerEmulato
   return {
     url: `http://${address.includes(":") ? `[${address}]` : address}:${port}`,
     region,
+    readOnlyAccessKeyId,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -262,6 +287,11 @@ function authenticate(req: http.IncomingMessage, region: string, accessKeys: Rea
     throw new SecretsManagerFault("UnrecognizedClientException", "The security token included in the request is invalid.");
   }
   return accessKeyId;
+}
+
+/** `AKIA` and 16 random characters of AWS's alphabet, the form of an IAM user's access key id. */
+function randomAccessKeyId(): string {
+  return `AKIA${[...randomBytes(16)].map((byte) => ACCESS_KEY_ALPHABET[byte % 32]).join("")}`;
 }
 
 function parseBody(body: Buffer): Record<string, unknown> {

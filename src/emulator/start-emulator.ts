@@ -34,6 +34,13 @@ export interface EmulatorOptions {
    */
   readonly adminToken?: string;
   /**
+   * A bearer token that may only read: it authenticates every list and get (and Flexprice's
+   * `POST /users/search`), while every create, delete, rotate or revoke is refused with 403 in the
+   * API's own error shape, changing nothing. For proving that a `terraform plan` writes nothing.
+   * @default a fresh random token (read it from `readOnlyToken`)
+   */
+  readonly readOnlyToken?: string;
+  /**
    * The clock: creation times, `lastUsedAt`, and whether a key has expired.
    * @default () => new Date()
    */
@@ -74,6 +81,8 @@ export interface RunningEmulator {
   /** Base URL, e.g. `http://127.0.0.1:43127` (no trailing slash). */
   readonly url: string;
   readonly adminToken: string;
+  /** The token that may only read (see {@link EmulatorOptions.readOnlyToken}). */
+  readonly readOnlyToken: string;
   readonly api: EmulatedApiName;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
@@ -137,7 +146,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (adminToken.length === 0 || /\s/.test(adminToken)) {
     throw new Error("`adminToken` must be a non-empty string without whitespace");
   }
-  const api = EMULATORS[apiName]({ adminToken, now: options.now, seedServiceAccounts: options.seedServiceAccounts });
+  const readOnlyToken = options.readOnlyToken ?? `ro_${randomBytes(24).toString("base64url")}`;
+  if (readOnlyToken.length === 0 || /\s/.test(readOnlyToken)) {
+    throw new Error("`readOnlyToken` must be a non-empty string without whitespace");
+  }
+  if (readOnlyToken === adminToken) {
+    throw new Error("`readOnlyToken` must differ from `adminToken` (a token cannot be both)");
+  }
+  const api = EMULATORS[apiName]({ adminToken, readOnlyToken, now: options.now, seedServiceAccounts: options.seedServiceAccounts });
   const faults: PendingFault[] = [];
 
   const server = http.createServer((req, res) => {
@@ -171,6 +187,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   return {
     url: `http://${urlHost}:${address.port}`,
     adminToken,
+    readOnlyToken,
     api: apiName,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {

@@ -11,10 +11,14 @@
  * as an unknown method), the token in `X-Vault-Token` (403 "permission
  * denied" otherwise), namespaces (`X-Vault-Namespace`: each namespace its own data), and
  * `GET sys/internal/ui/mounts/<mount>`, which the CLI and the store use to learn a mount's engine and
- * version (outside the KV document, so not validated). Test controls: a sealed Vault (503 "Vault is
- * sealed"), per-path deny rules (403), and KV version 1 mounts.
- * What it does not: auth methods, policies beyond the deny rules, leases, `max_versions` pruning,
- * `delete_version_after`, `cas_required`, `subkeys` depth, response wrapping, replication.
+ * version (outside the KV document, so not validated). A second token is read-only, as if its policy
+ * were `path "<mount>/*" { capabilities = ["read", "list"] }` for every mount: it reads, lists and
+ * reads `sys/internal/ui/mounts/<mount>`, and anything else is 403 "permission denied" as Vault's ACL
+ * answers it. Test controls: a sealed Vault (503 "Vault is sealed"), per-path deny rules (403), and KV
+ * version 1 mounts.
+ * What it does not: auth methods, policies beyond the read-only token and the deny rules, leases,
+ * `max_versions` pruning, `delete_version_after`, `cas_required`, `subkeys` depth, response wrapping,
+ * replication.
  */
 import * as http from "http";
 import * as path from "path";
@@ -26,6 +30,12 @@ import { OpenApiContract } from "./openapi-validator";
 export interface VaultEmulatorOptions {
   /** @default a fresh random token (read it from `token`) */
   readonly token?: string;
+  /**
+   * A token whose policy grants only `read` and `list` on the mounts: every write, delete, undelete,
+   * destroy, metadata write or config write is 403 and changes nothing.
+   * @default a fresh random token (read it from `readOnlyToken`)
+   */
+  readonly readOnlyToken?: string;
   /** KV version 2 mounts. @default ["secret"] */
   readonly mounts?: readonly string[];
   /** Mounts that answer as KV version 1 engines (for the "not KV v2" error). @default [] */
@@ -73,6 +83,8 @@ export interface RunningVaultEmulator {
   readonly url: string;
   /** The token that may do everything (VAULT_TOKEN). */
   readonly token: string;
+  /** The token that may only read and list (see {@link VaultEmulatorOptions.readOnlyToken}). */
+  readonly readOnlyToken: string;
   close(): Promise<void>;
   inspect(): VaultEmulatorSnapshot;
   /** Seals (503 "Vault is sealed" for everything) or unseals it. */
@@ -104,6 +116,9 @@ const OPERATIONS: Readonly<Record<string, { template: string; operationId: strin
   "POST undelete": { template: "/{kv_v2_mount_path}/undelete/{path}", operationId: "kv-v2-undelete-versions" },
 };
 
+/** What Vault's ACL answers when a token's policies do not grant the capability: a multierror's text. */
+const ACL_DENIED = "1 error occurred:\n\t* permission denied\n\n";
+
 class VaultFault extends Error {
   constructor(
     public readonly status: number,
@@ -116,6 +131,8 @@ class VaultFault extends Error {
 /** Starts the emulator on 127.0.0.1, on a free port. */
 export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Promise<RunningVaultEmulator> {
   const token = options.token ?? `hvs.${randomBytes(18).toString("base64url")}`;
+  const readOnlyToken = options.readOnlyToken ?? `hvs.${randomBytes(18).toString("base64url")}`;
+  if (readOnlyToken === token) throw new Error("startVaultEmulator: `readOnlyToken` must differ from `token` (a token cannot be both).");
   const mounts = new Set(options.mounts ?? ["secret"]);
   const v1Mounts = new Set(options.kvV1Mounts ?? []);
   const now = options.now ?? (() => new Date());
@@ -135,7 +152,8 @@ export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Pr
 
   const answer = (method: string, url: URL, headers: http.IncomingHttpHeaders, body: unknown): { status: number; payload?: unknown } => {
     if (sealed) throw new VaultFault(503, ["Vault is sealed"]);
-    if (headers["x-vault-token"] !== token) throw new VaultFault(403, ["permission denied"]);
+    const caller = headers["x-vault-token"] === token ? "root" : headers["x-vault-token"] === readOnlyToken ? "read-only" : undefined;
+    if (!caller) throw new VaultFault(403, ["permission denied"]);
     const namespace = String(headers["x-vault-namespace"] ?? "").replace(/^\/+|\/+$/g, "");
     const rest = url.pathname.replace(/^\/v1\//, "");
     if (!url.pathname.startsWith("/v1/")) throw new VaultFault(404, []);
@@ -149,17 +167,20 @@ export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Pr
     }
 
     const [mount, operation, ...pathParts] = rest.split("/");
+    const isList = method === "LIST" || (method === "GET" && url.searchParams.get("list") === "true");
+    // Vault checks the ACL before routing: the read-only policy grants `read` (GET) and `list` on the mounts only.
+    const readOnlyGrants = (isList || method === "GET") && (mounts.has(mount) || v1Mounts.has(mount));
+    if (caller === "read-only" && !readOnlyGrants) throw new VaultFault(403, [ACL_DENIED]);
     if (!mounts.has(mount)) {
       if (v1Mounts.has(mount)) throw new VaultFault(404, []); // a KV v1 engine has no data/ or metadata/ prefixes
       throw new VaultFault(404, [`no handler for route "${rest}". route entry not found.`]);
     }
     const trailingSlash = url.pathname.endsWith("/");
     const kvPath = pathParts.join("/").replace(/\/+$/, "");
-    const isList = method === "LIST" || (method === "GET" && url.searchParams.get("list") === "true");
     const operationKey = `${isList ? "LIST" : method === "PUT" ? "POST" : method} ${operation}`;
     const op = OPERATIONS[operationKey];
     if (!op) throw new VaultFault(405, ["1 error occurred:\n\t* unsupported operation\n\n"]);
-    if (denied.some((prefix) => `${mount}/${operation}/${kvPath}${trailingSlash ? "/" : ""}`.startsWith(prefix))) throw new VaultFault(403, ["1 error occurred:\n\t* permission denied\n\n"]);
+    if (denied.some((prefix) => `${mount}/${operation}/${kvPath}${trailingSlash ? "/" : ""}`.startsWith(prefix))) throw new VaultFault(403, [ACL_DENIED]);
 
     const query = isList ? new URLSearchParams("list=true") : url.searchParams;
     const documentMethod = isList ? "GET" : operationKey.split(" ")[0]; // PUT is POST's alias in Vault
@@ -298,6 +319,7 @@ export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Pr
   return {
     url: `http://${address.includes(":") ? `[${address}]` : address}:${port}`,
     token,
+    readOnlyToken,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

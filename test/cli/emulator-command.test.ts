@@ -1,5 +1,10 @@
+import * as fs from "fs";
+import * as path from "path";
 import { emulatorCommand } from "../../src/cli/emulator-command";
 import { startEmulator } from "../../src/emulator/start-emulator";
+import { makeTempDir, removeTempDirs } from "../stores/age-test-kit";
+
+afterEach(() => removeTempDirs());
 
 /** Runs the command in-process, collecting what it writes. */
 function run(argv: string[], signal?: AbortSignal) {
@@ -43,6 +48,67 @@ test("prints the URL and admin token, serves requests, and exits 0 on SIGTERM", 
   await expect(fetch(`${url}/service-accounts`)).rejects.toThrow();
   expect(process.listenerCount("SIGTERM")).toBe(0);
   expect(process.listenerCount("SIGINT")).toBe(0);
+});
+
+test("prints a read-only token: it lists, and a write with it is 403", async () => {
+  // GIVEN
+  const controller = new AbortController();
+  const command = run([], controller.signal);
+  const { url } = await listening(command.stdout);
+  const readOnly = /^Read-only token: (\S+)$/m.exec(command.stdout())?.[1];
+
+  // WHEN
+  const headers = { authorization: `Bearer ${readOnly}`, "content-type": "application/json" };
+  const listed = await fetch(`${url}/service-accounts`, { headers });
+  const created = await fetch(`${url}/service-accounts`, { method: "POST", headers, body: JSON.stringify({ name: "nope" }) });
+
+  // THEN
+  expect(readOnly).toMatch(/^ro_/);
+  expect([listed.status, created.status]).toEqual([200, 403]);
+  expect(((await created.json()) as { code: string }).code).toBe("permission_denied");
+  controller.abort();
+  await expect(command.exit).resolves.toBe(0);
+});
+
+test("--json carries readOnlyToken, and --write-env writes <API>_READ_ONLY_TOKEN", async () => {
+  // GIVEN
+  const dir = makeTempDir();
+  const file = path.join(dir, "emulator.env");
+  const controller = new AbortController();
+  const command = run(["--api", "flexprice", "--json", "--write-env", file], controller.signal);
+  for (let i = 0; i < 200 && !command.stdout().includes("\n"); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+
+  // WHEN
+  const facts = JSON.parse(command.stdout()) as { url: string; adminToken: string; readOnlyToken: string };
+  const env = fs.readFileSync(file, "utf8");
+  const search = await fetch(`${facts.url}/users/search`, { method: "POST", headers: { "x-api-key": facts.readOnlyToken, "content-type": "application/json" }, body: "{}" });
+
+  // THEN
+  expect(Object.keys(facts)).toEqual(["api", "url", "adminToken", "readOnlyToken", "serviceAccounts"]);
+  expect(env).toContain(`\nFLEXPRICE_TOKEN=${facts.adminToken}\nFLEXPRICE_READ_ONLY_TOKEN=${facts.readOnlyToken}\n`);
+  expect(search.status).toBe(200);
+  controller.abort();
+  await expect(command.exit).resolves.toBe(0);
+});
+
+test.each([
+  ["vault", "readOnlyToken", "VAULT_READ_ONLY_TOKEN"],
+  ["secrets-manager", "readOnlyAccessKeyId", "SECRETS_MANAGER_READ_ONLY_ACCESS_KEY_ID"],
+])("--store %s: --json carries %s and --write-env writes %s", async (store, field, variable) => {
+  // GIVEN
+  const file = path.join(makeTempDir(), "store.env");
+  const controller = new AbortController();
+  const command = run(["--store", store, "--json", "--write-env", file], controller.signal);
+  for (let i = 0; i < 200 && !command.stdout().includes("\n"); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+
+  // WHEN
+  const facts = JSON.parse(command.stdout()) as Record<string, string>;
+
+  // THEN
+  expect(facts[field]).toMatch(store === "vault" ? /^hvs\./ : /^AKIA[A-Z2-7]{16}$/);
+  expect(fs.readFileSync(file, "utf8")).toContain(`\n${variable}=${facts[field]}\n`);
+  controller.abort();
+  await expect(command.exit).resolves.toBe(0);
 });
 
 test("SIGINT stops it too", async () => {

@@ -21,16 +21,22 @@ async function stop(command: RunningCli, signal: NodeJS.Signals = "SIGTERM"): Pr
   expect(isAlive(command.child.pid!)).toBe(false);
 }
 
-test("--json prints one JSON line with api, url and adminToken, keeps serving, and exits 0 on SIGTERM", async () => {
+test("--json prints one JSON line with api, url, adminToken and readOnlyToken, keeps serving, and exits 0 on SIGTERM", async () => {
   // GIVEN
   const command = startCli(["emulator", "--json"]);
 
   // WHEN
-  const facts = JSON.parse(await command.firstLine) as { api: string; url: string; adminToken: string; serviceAccounts: unknown[] };
+  const facts = JSON.parse(await command.firstLine) as { api: string; url: string; adminToken: string; readOnlyToken: string; serviceAccounts: unknown[] };
   const response = await fetch(`${facts.url}/service-accounts`, { headers: { authorization: `Bearer ${facts.adminToken}` } });
 
   // THEN
-  expect(facts).toEqual({ api: "flownally", url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), adminToken: expect.stringMatching(/^adm_/), serviceAccounts: [] });
+  expect(facts).toEqual({
+    api: "flownally",
+    url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+    adminToken: expect.stringMatching(/^adm_/),
+    readOnlyToken: expect.stringMatching(/^ro_/),
+    serviceAccounts: [],
+  });
   expect(response.status).toBe(200);
   await stop(command);
   expect(command.stdout()).toBe(`${JSON.stringify(facts)}\n`);
@@ -48,9 +54,9 @@ test("--json --api factory includes the seeded service account, whose keys the A
 });
 
 test.each([
-  ["flownally", ["FLOWNALLY_URL", "FLOWNALLY_TOKEN"], "authorization"],
-  ["factory", ["FACTORY_URL", "FACTORY_TOKEN", "FACTORY_SERVICE_ACCOUNT_ID"], "authorization"],
-  ["flexprice", ["FLEXPRICE_URL", "FLEXPRICE_TOKEN"], "x-api-key"],
+  ["flownally", ["FLOWNALLY_URL", "FLOWNALLY_TOKEN", "FLOWNALLY_READ_ONLY_TOKEN"], "authorization"],
+  ["factory", ["FACTORY_URL", "FACTORY_TOKEN", "FACTORY_READ_ONLY_TOKEN", "FACTORY_SERVICE_ACCOUNT_ID"], "authorization"],
+  ["flexprice", ["FLEXPRICE_URL", "FLEXPRICE_TOKEN", "FLEXPRICE_READ_ONLY_TOKEN"], "x-api-key"],
 ])("--write-env for %s writes %j (mode 0600) before the first line", async (api, names, header) => {
   // GIVEN
   const dir = makeTempDir();
@@ -84,10 +90,12 @@ test("--json and --write-env together: stdout is the JSON line only; an existing
 
   // WHEN
   const command = startCli(["emulator", "--json", "--write-env", file, "--admin-token", "T0ken"]);
-  const facts = JSON.parse(await command.firstLine) as { url: string };
+  const facts = JSON.parse(await command.firstLine) as { url: string; readOnlyToken: string };
 
   // THEN
-  expect(fs.readFileSync(file, "utf8")).toBe(`# cdktf-api-keys emulator: holds the admin token, keep it secret\nFLOWNALLY_URL=${facts.url}\nFLOWNALLY_TOKEN=T0ken\n`);
+  expect(fs.readFileSync(file, "utf8")).toBe(
+    `# cdktf-api-keys emulator: holds the admin token, keep it secret\nFLOWNALLY_URL=${facts.url}\nFLOWNALLY_TOKEN=T0ken\nFLOWNALLY_READ_ONLY_TOKEN=${facts.readOnlyToken}\n`,
+  );
   expect(modeOf(file)).toBe(0o600);
   await stop(command);
   expect(command.stdout().split("\n")).toHaveLength(2);
@@ -145,12 +153,20 @@ test.each([
   expect(command.stderr()).toContain("\n\nusage: cdktf-api-keys emulator");
 });
 
-test("--store vault: a Vault KV v2 emulator; --write-env writes VAULT_ADDR and VAULT_TOKEN; the Vault store works against it", async () => {
+test("--store vault: a Vault KV v2 emulator; --write-env writes VAULT_ADDR, VAULT_TOKEN and VAULT_READ_ONLY_TOKEN; the Vault store works against it", async () => {
   const dir = makeTempDir();
   const command = startCli(["emulator", "--store", "vault", "--json", "--write-env", "vault.env"], { cwd: dir });
-  const facts = JSON.parse(await command.firstLine) as { store: string; url: string; token: string; mount: string };
-  expect(facts).toEqual({ store: "vault", url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), token: expect.stringMatching(/^hvs\./), mount: "secret" });
-  expect(fs.readFileSync(path.join(dir, "vault.env"), "utf8")).toBe(`# cdktf-api-keys emulator --store vault\nVAULT_ADDR=${facts.url}\nVAULT_TOKEN=${facts.token}\n`);
+  const facts = JSON.parse(await command.firstLine) as { store: string; url: string; token: string; readOnlyToken: string; mount: string };
+  expect(facts).toEqual({
+    store: "vault",
+    url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+    token: expect.stringMatching(/^hvs\./),
+    readOnlyToken: expect.stringMatching(/^hvs\./),
+    mount: "secret",
+  });
+  expect(fs.readFileSync(path.join(dir, "vault.env"), "utf8")).toBe(
+    `# cdktf-api-keys emulator --store vault\nVAULT_ADDR=${facts.url}\nVAULT_TOKEN=${facts.token}\nVAULT_READ_ONLY_TOKEN=${facts.readOnlyToken}\n`,
+  );
   expect(modeOf(path.join(dir, "vault.env"))).toBe(0o600);
   const store = new VaultKv2Store({ address: facts.url, mount: facts.mount, pathPrefix: "cli", tokenEnv: "VAULT_TOKEN", token: facts.token });
   await store.writeSecret("probe", { value: "probe-value-123456", keyId: "k", serviceAccountId: "s", name: "n", createdAt: "2025-01-01T00:00:00.000Z", expiresAt: null });
@@ -163,6 +179,7 @@ test("--store secrets-manager: its endpoint and region; --api with --store, or a
   expect(await command.firstLine).toMatch(/^AWS Secrets Manager emulator listening on http:\/\/127\.0\.0\.1:\d+$/);
   await stop(command);
   expect(command.stdout()).toMatch(/Region: us-east-1 \(any access key signs; pass the URL as the store's `endpoint`\)/);
+  expect(command.stdout()).toMatch(/^Read-only access key id: AKIA[A-Z2-7]{16} \(may only get, describe and list\)$/m);
   for (const [args, message] of [
     [["emulator", "--store", "vault", "--api", "factory"], "`--api` and `--store` cannot be combined"],
     [["emulator", "--store", "secrets-manager", "--admin-token", "x"], "`--admin-token` does not apply to `--store secrets-manager`"],

@@ -196,6 +196,60 @@ describe("authentication", () => {
   });
 });
 
+describe("the read-only token", () => {
+  let keyId: string;
+  beforeEach(async () => {
+    await use();
+    keyId = (await createKey()).id;
+  });
+
+  test("is a fresh random token by default, or the one given", async () => {
+    expect(emulator.readOnlyToken).toMatch(/^ro_/);
+    expect(emulator.readOnlyToken).not.toBe(emulator.adminToken);
+    const other = await startEmulator({ readOnlyToken: "factory-read-only" });
+    expect(other.readOnlyToken).toBe("factory-read-only");
+  });
+
+  test("lists the keys of an account, as the admin token sees them", async () => {
+    // WHEN
+    const reply = await send("GET", keysPath(), { token: emulator.readOnlyToken });
+
+    // THEN
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual((await send("GET", keysPath())).body);
+    expect(reply.body.apiKeys.map((k: { id: string }) => k.id)).toEqual([keyId]);
+  });
+
+  test.each([
+    ["create", "POST", () => keysPath(), { name: "by-read-only" }],
+    ["rotate", "POST", () => `${keyPath(keyId)}/rotate`, { gracePeriodMinutes: 5 }],
+    ["revoke", "POST", () => `${keyPath(keyId)}/revoke`, undefined],
+  ])("%s is 403 in Factory's error shape and changes nothing", async (_label, method, path, json) => {
+    // GIVEN
+    const before = emulator.inspect();
+
+    // WHEN
+    const reply = await send(method, path(), { token: emulator.readOnlyToken, json });
+
+    // THEN
+    expect(reply.status).toBe(403);
+    expect(reply.body).toEqual({
+      detail: "The token is read-only: it may list API keys but not create, rotate or revoke them.",
+      status: 403,
+      title: "Forbidden",
+    });
+    expect(emulator.inspect()).toEqual(before);
+  });
+
+  test("a write is refused before its body is validated or its ids are looked up", async () => {
+    const before = emulator.inspect();
+    const badBody = await send("POST", keysPath(), { token: emulator.readOnlyToken, json: { name: "" } });
+    const unknownKey = await send("POST", `${keyPath("key_nope")}/revoke`, { token: emulator.readOnlyToken });
+    expect([badBody.status, unknownKey.status]).toEqual([403, 403]);
+    expect(emulator.inspect()).toEqual(before);
+  });
+});
+
 describe("create and list", () => {
   beforeEach(() => use());
 

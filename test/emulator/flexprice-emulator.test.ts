@@ -215,6 +215,62 @@ describe("permissions follow the key's roles", () => {
   });
 });
 
+describe("the read-only token", () => {
+  let accountId: string;
+  let keyId: string;
+  beforeEach(async () => {
+    emulator = await startEmulator();
+    accountId = await createAccount(["all_writer"]);
+    keyId = (await createKey({ service_account_id: accountId })).id;
+  });
+
+  test("is a fresh random token by default, or the one given", async () => {
+    expect(emulator.readOnlyToken).toMatch(/^ro_/);
+    expect(emulator.readOnlyToken).not.toBe(emulator.adminToken);
+    const other = await startEmulator({ readOnlyToken: "fp-read-only" });
+    expect(other.readOnlyToken).toBe("fp-read-only");
+  });
+
+  test("lists keys and searches users (a POST that only reads), as the admin token sees them", async () => {
+    // WHEN
+    const keys = await send("GET", "/secrets/api/keys", { key: emulator.readOnlyToken });
+    const users = await send("POST", "/users/search", { key: emulator.readOnlyToken, json: { type: "service_account" } });
+
+    // THEN
+    expect(keys.status).toBe(200);
+    expect(keys.body).toEqual((await send("GET", "/secrets/api/keys")).body);
+    expect(users.status).toBe(200);
+    expect(users.body.items.map((u: { id: string }) => u.id)).toEqual([accountId]);
+  });
+
+  test.each([
+    ["createApiKey", "POST", () => "/secrets/api/keys", { name: "by-read-only", type: "private_key" }],
+    ["deleteApiKey", "DELETE", () => `/secrets/api/keys/${keyId}`, undefined],
+    ["createUser", "POST", () => "/users", { type: "service_account", name: "by-read-only", roles: ["all_reader"] }],
+    ["deleteUser", "DELETE", () => `/users/${accountId}`, undefined],
+  ])("%s is the auth layer's 403 and changes nothing", async (_operationId, method, path, json) => {
+    // GIVEN
+    const before = snapshot();
+
+    // WHEN
+    const reply = await send(method, path(), { key: emulator.readOnlyToken, json });
+
+    // THEN
+    expect(reply.status).toBe(403);
+    expect(reply.body).toEqual({ message: "insufficient permissions" });
+    expect(snapshot()).toEqual(before);
+  });
+
+  test("a write is refused before its body is validated or its ids are looked up; no body member is recorded", async () => {
+    const before = snapshot();
+    const badBody = await send("POST", "/secrets/api/keys", { key: emulator.readOnlyToken, json: { name: "x", type: "private_key", scopes: ["a"] } });
+    const unknownKey = await send("DELETE", "/secrets/api/keys/secret_nope", { key: emulator.readOnlyToken });
+    expect([badBody.status, unknownKey.status]).toEqual([403, 403]);
+    expect(snapshot()).toEqual(before);
+    expect(before.ignoredRequestMembers).toEqual([]);
+  });
+});
+
 describe("service accounts (users)", () => {
   beforeEach(async () => {
     emulator = await startEmulator();

@@ -464,6 +464,82 @@ describe("API keys", () => {
   });
 });
 
+describe("the read-only token", () => {
+  let accountId: string;
+  let keyId: string;
+  beforeEach(async () => {
+    emulator = await startEmulator();
+    accountId = await createAccount("billing", "bills");
+    keyId = (await createKey(accountId)).id;
+  });
+
+  test("is a fresh random token by default, or the one given", async () => {
+    // THEN
+    expect(emulator.readOnlyToken).toMatch(/^ro_[A-Za-z0-9_-]{32}$/);
+    expect(emulator.readOnlyToken).not.toBe(emulator.adminToken);
+    const other = await startEmulator({ readOnlyToken: "my-read-only-token" });
+    expect(other.readOnlyToken).toBe("my-read-only-token");
+  });
+
+  test("lists service accounts and API keys, seeing what the admin token sees", async () => {
+    // WHEN
+    const accounts = await send("GET", "/service-accounts?limit=1", { token: emulator.readOnlyToken });
+    const keys = await send("GET", `/service-accounts/${accountId}/api-keys`, { token: emulator.readOnlyToken });
+
+    // THEN
+    expect(accounts.status).toBe(200);
+    expect(accounts.body).toEqual((await send("GET", "/service-accounts?limit=1")).body);
+    expect(keys.status).toBe(200);
+    expect(keys.body.apiKeys).toEqual([expect.objectContaining({ id: keyId, status: "active", lastUsedAt: null })]);
+  });
+
+  test.each([
+    ["createServiceAccount", "POST", () => "/service-accounts", { name: "made-read-only" }],
+    ["deleteServiceAccount", "DELETE", () => `/service-accounts/${accountId}`, undefined],
+    ["createApiKey", "POST", () => `/service-accounts/${accountId}/api-keys`, { name: "made-read-only" }],
+    ["revokeApiKey", "DELETE", () => `/api-keys/${keyId}`, undefined],
+  ])("%s is 403 permission_denied and changes nothing", async (operationId, method, path, json) => {
+    // GIVEN
+    const before = emulator.inspect();
+
+    // WHEN
+    const reply = await send(method, path(), { token: emulator.readOnlyToken, json });
+
+    // THEN
+    expect(reply.status).toBe(403);
+    expect(reply.headers.get("content-type")).toBe("application/problem+json");
+    expect(reply.body).toEqual({
+      type: "urn:problem-type:flownally:permission_denied",
+      title: "Permission denied",
+      status: 403,
+      detail: expect.stringContaining(`read-only: it may list service accounts and API keys; ${operationId} needs a token that may write`),
+      instance: path(),
+      code: "permission_denied",
+    });
+    expect(emulator.inspect()).toEqual(before);
+  });
+
+  test("a write is refused before its body is validated or its ids are looked up", async () => {
+    // GIVEN
+    const before = emulator.inspect();
+
+    // WHEN
+    const badBody = await send("POST", "/service-accounts", { token: emulator.readOnlyToken, json: { color: "red" } });
+    const unknownKey = await send("DELETE", "/api-keys/key_nope", { token: emulator.readOnlyToken });
+
+    // THEN
+    expect([badBody.status, badBody.body.code]).toEqual([403, "permission_denied"]);
+    expect([unknownKey.status, unknownKey.body.code]).toEqual([403, "permission_denied"]);
+    expect(emulator.inspect()).toEqual(before);
+  });
+
+  test("another emulator's read-only token is 401, like any wrong token", async () => {
+    const other = await startEmulator();
+    const reply = await send("GET", "/service-accounts", { token: other.readOnlyToken });
+    expect([reply.status, reply.body.code]).toEqual([401, "unauthenticated"]);
+  });
+});
+
 describe("routing", () => {
   beforeEach(async () => {
     emulator = await startEmulator();
@@ -599,6 +675,8 @@ describe("startEmulator", () => {
     [{ api: "stripe" }, /`api` must be one of flownally, factory, flexprice/],
     [{ port: 70000 }, /`port` must be an integer between 0 and 65535/],
     [{ adminToken: "" }, /`adminToken` must be a non-empty string/],
+    [{ readOnlyToken: "read only" }, /`readOnlyToken` must be a non-empty string without whitespace/],
+    [{ adminToken: "same", readOnlyToken: "same" }, /`readOnlyToken` must differ from `adminToken`/],
   ])("rejects %p", async (options, message) => {
     await expect(startEmulator(options as never)).rejects.toThrow(message);
   });

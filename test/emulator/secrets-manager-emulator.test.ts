@@ -425,6 +425,81 @@ describe("ListSecrets", () => {
   });
 });
 
+describe("the read-only access key", () => {
+  /** An admin-made secret with two versions and a tag, and one scheduled for deletion. */
+  async function seeded(options?: SecretsManagerEmulatorOptions): Promise<{ emulator: RunningSecretsManagerEmulator; arn: string }> {
+    const emulator = await start(options);
+    const admin = sdk(emulator);
+    const { ARN } = await admin.send(new CreateSecretCommand({ Name: "ro/app", SecretString: "one", Tags: [{ Key: "team", Value: "ci" }] }));
+    await admin.send(new PutSecretValueCommand({ SecretId: "ro/app", SecretString: "two" }));
+    await admin.send(new CreateSecretCommand({ Name: "ro/old", SecretString: "old" }));
+    await admin.send(new DeleteSecretCommand({ SecretId: "ro/old", RecoveryWindowInDays: 7 }));
+    return { emulator, arn: ARN! };
+  }
+
+  test("is a fresh random AKIA id by default, or the one given; it must look like an access key id", async () => {
+    const emulator = await start();
+    expect(emulator.readOnlyAccessKeyId).toMatch(/^AKIA[A-Z2-7]{16}$/);
+    expect((await start({ readOnlyAccessKeyId: "AKIDREADONLY" })).readOnlyAccessKeyId).toBe("AKIDREADONLY");
+    await expect(startSecretsManagerEmulator({ readOnlyAccessKeyId: "AKID/READ" })).rejects.toThrow(/`readOnlyAccessKeyId` must be letters and digits only/);
+  });
+
+  test("GetSecretValue, DescribeSecret and ListSecrets work through the SDK", async () => {
+    // GIVEN
+    const { emulator, arn } = await seeded();
+    const reader = sdk(emulator, { accessKeyId: emulator.readOnlyAccessKeyId });
+
+    // WHEN
+    const current = await reader.send(new GetSecretValueCommand({ SecretId: "ro/app" }));
+    const previous = await reader.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: "AWSPREVIOUS" }));
+    const described = await reader.send(new DescribeSecretCommand({ SecretId: "ro/old" }));
+    const listed = await reader.send(new ListSecretsCommand({ IncludePlannedDeletion: true }));
+
+    // THEN
+    expect([current.SecretString, previous.SecretString]).toEqual(["two", "one"]);
+    expect(described.DeletedDate).toBeInstanceOf(Date);
+    expect(listed.SecretList?.map((secret) => secret.Name)).toEqual(["ro/app", "ro/old"]);
+  });
+
+  test.each([
+    ["CreateSecret", () => new CreateSecretCommand({ Name: "ro/new", SecretString: "v" })],
+    ["PutSecretValue", () => new PutSecretValueCommand({ SecretId: "ro/app", SecretString: "three" })],
+    ["UpdateSecret", () => new UpdateSecretCommand({ SecretId: "ro/app", Description: "changed", SecretString: "three" })],
+    ["TagResource", () => new TagResourceCommand({ SecretId: "ro/app", Tags: [{ Key: "owner", Value: "someone" }] })],
+    ["UntagResource", () => new UntagResourceCommand({ SecretId: "ro/app", TagKeys: ["team"] })],
+    ["DeleteSecret", () => new DeleteSecretCommand({ SecretId: "ro/app", ForceDeleteWithoutRecovery: true })],
+    ["RestoreSecret", () => new RestoreSecretCommand({ SecretId: "ro/old" })],
+  ] as const)("%s is AccessDeniedException, as a missing IAM permission, and changes nothing", async (action, command) => {
+    // GIVEN
+    const { emulator } = await seeded();
+    const reader = sdk(emulator, { accessKeyId: emulator.readOnlyAccessKeyId });
+    const before = emulator.inspect().secrets;
+
+    // WHEN
+    const denied = await rejection(reader.send(command() as never));
+
+    // THEN
+    const secretId = action === "CreateSecret" ? "ro/new" : action === "RestoreSecret" ? "ro/old" : "ro/app";
+    const resource = before.find((secret) => secret.name === secretId)?.arn ?? `arn:aws:secretsmanager:us-east-1:123456789012:secret:${secretId}`;
+    expect(denied.name).toBe("AccessDeniedException");
+    expect(denied.$metadata?.httpStatusCode).toBe(400);
+    expect(denied.message).toBe(
+      `User: arn:aws:iam::123456789012:user/${emulator.readOnlyAccessKeyId} is not authorized to perform: secretsmanager:${action} ` +
+        `on resource: ${resource} because no identity-based policy allows the secretsmanager:${action} action`,
+    );
+    expect(emulator.inspect().secrets).toEqual(before);
+    expect(emulator.inspect().requests.at(-1)).toEqual({ action, secretId, status: 400, errorType: "AccessDeniedException" });
+  });
+
+  test("it is accepted even when accessKeyIds does not list it; other keys still may write", async () => {
+    const { emulator } = await seeded({ accessKeyIds: [TEST_CREDENTIALS.accessKeyId] });
+    const reader = sdk(emulator, { accessKeyId: emulator.readOnlyAccessKeyId });
+    await expect(reader.send(new GetSecretValueCommand({ SecretId: "ro/app" }))).resolves.toMatchObject({ SecretString: "two" });
+    expect((await rejection(reader.send(new PutSecretValueCommand({ SecretId: "ro/app", SecretString: "x" })))).name).toBe("AccessDeniedException");
+    await expect(sdk(emulator).send(new PutSecretValueCommand({ SecretId: "ro/app", SecretString: "three" }))).resolves.toBeDefined();
+  });
+});
+
 describe("test hooks", () => {
   test("denyNext makes the next call of an action fail with AccessDeniedException naming action and resource, once", async () => {
     const emulator = await start();

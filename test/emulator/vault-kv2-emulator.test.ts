@@ -1,5 +1,6 @@
 import { startVaultEmulator, type RunningVaultEmulator } from "../../src/emulator/vault-kv2-emulator";
 import { OpenApiContract } from "../../src/emulator/openapi-validator";
+import { VaultKv2Store } from "../../src/stores/vault-kv2-store";
 import * as path from "path";
 
 /** The Vault emulator speaks Vault's wire format and checks requests against Vault's own OpenAPI document. */
@@ -83,5 +84,86 @@ describe("Vault KV v2 emulator", () => {
     expect((await call("GET", "sys/internal/ui/mounts/secret")).body.data).toMatchObject({ type: "kv", options: { version: "2" } });
     vault.setSealed(true);
     expect(await call("GET", "secret/data/a")).toEqual({ status: 503, body: { errors: ["Vault is sealed"] } });
+  });
+
+  describe("the read-only token (a policy of read and list on the mounts)", () => {
+    const ACL_DENIED = { errors: ["1 error occurred:\n\t* permission denied\n\n"] };
+    const readOnly = (method: string, p: string, body?: unknown) => call(method, p, body, vault.readOnlyToken);
+    /** Every entry, and each version's deletion and destruction (which `inspect` shows for the current version only). */
+    const state = async () => ({
+      entries: vault.inspect().entries,
+      versions: await Promise.all(["ci/a", "ci/gone"].map(async (p) => (await call("GET", `secret/metadata/${p}`)).body?.data?.versions)),
+    });
+
+    beforeEach(async () => {
+      await call("POST", "secret/data/ci/a", { data: { v: "1" } });
+      await call("POST", "secret/data/ci/a", { data: { v: "2" } });
+      await call("POST", "secret/metadata/ci/a", { custom_metadata: { owner: "ci" } });
+      await call("POST", "secret/data/ci/gone", { data: { v: "1" } });
+      await call("DELETE", "secret/data/ci/gone");
+    });
+
+    test("is a fresh random token by default, or the one given; it may not equal the token", async () => {
+      expect(vault.readOnlyToken).toMatch(/^hvs\./);
+      expect(vault.readOnlyToken).not.toBe(vault.token);
+      const other = await startVaultEmulator({ token: "root", readOnlyToken: "reader" });
+      try {
+        expect([other.token, other.readOnlyToken]).toEqual(["root", "reader"]);
+      } finally {
+        await other.close();
+      }
+      await expect(startVaultEmulator({ token: "same", readOnlyToken: "same" })).rejects.toThrow(/`readOnlyToken` must differ from `token`/);
+    });
+
+    test("reads data (current, a version, a deleted one), metadata, subkeys, config, lists, and the mount's description", async () => {
+      const current = await readOnly("GET", "secret/data/ci/a");
+      expect(current).toMatchObject({ status: 200, body: { data: { data: { v: "2" }, metadata: { version: 2 } } } });
+      expect((await readOnly("GET", "secret/data/ci/a?version=1")).body.data.data).toEqual({ v: "1" });
+      expect((await readOnly("GET", "secret/data/ci/gone")).status).toBe(404);
+      expect((await readOnly("GET", "secret/metadata/ci/a")).body.data).toMatchObject({ current_version: 2, custom_metadata: { owner: "ci" } });
+      expect((await readOnly("GET", "secret/subkeys/ci/a")).body.data.subkeys).toEqual({ v: null });
+      expect((await readOnly("GET", "secret/config")).status).toBe(200);
+      expect((await readOnly("GET", "secret/metadata/ci/?list=true")).body.data).toEqual({ keys: ["a", "gone"] });
+      expect((await readOnly("GET", "sys/internal/ui/mounts/secret")).body.data).toMatchObject({ type: "kv", options: { version: "2" } });
+    });
+
+    test.each([
+      ["write", "POST", "secret/data/ci/a", { data: { v: "3" } }],
+      ["write (PUT)", "PUT", "secret/data/ci/new", { data: { v: "1" } }],
+      ["soft delete", "DELETE", "secret/data/ci/a", undefined],
+      ["delete versions", "POST", "secret/delete/ci/a", { versions: [1] }],
+      ["undelete", "POST", "secret/undelete/ci/gone", { versions: [1] }],
+      ["destroy", "POST", "secret/destroy/ci/a", { versions: [1, 2] }],
+      ["metadata write", "POST", "secret/metadata/ci/a", { custom_metadata: { owner: "someone-else" } }],
+      ["metadata and all versions delete", "DELETE", "secret/metadata/ci/a", undefined],
+      ["config write", "POST", "secret/config", { max_versions: 1 }],
+      ["write to another mount", "POST", "other/data/x", { data: { v: "1" } }],
+      ["a body Vault would refuse", "POST", "secret/data/ci/a", { data: "not-a-map" }],
+    ])("%s is 403 permission denied, as Vault's ACL answers, and changes nothing", async (_label, method, p, body) => {
+      // GIVEN
+      const before = await state();
+
+      // WHEN
+      const reply = await readOnly(method, p, body);
+
+      // THEN
+      expect(reply).toEqual({ status: 403, body: ACL_DENIED });
+      expect(await state()).toEqual(before);
+    });
+
+    test("the Vault store reads with it, and its writes and deletes are refused", async () => {
+      // GIVEN a secret the admin token wrote through the store
+      const options = { address: vault.url, mount: "secret", pathPrefix: "ro", tokenEnv: "VAULT_TOKEN" };
+      const payload = { value: "read-only-probe-123456", keyId: "k", serviceAccountId: "s", name: "n", createdAt: "2025-01-01T00:00:00.000Z", expiresAt: null };
+      await new VaultKv2Store({ ...options, token: vault.token }).writeSecret("probe", payload);
+      const store = new VaultKv2Store({ ...options, token: vault.readOnlyToken });
+      const before = vault.inspect().entries;
+
+      // WHEN / THEN
+      expect(await store.readSecret("probe")).toEqual(payload);
+      await expect(store.writeSecret("probe", { ...payload, value: "changed-value-1234567" })).rejects.toThrow(/403 permission denied/);
+      await expect(store.deleteSecret("probe")).rejects.toThrow(/403 permission denied/);
+      expect(vault.inspect().entries).toEqual(before);
+    });
   });
 });
