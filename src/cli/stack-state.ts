@@ -31,6 +31,11 @@ export interface StateKey {
   readonly type?: string;
   /** What the last refresh found (the `status` attribute). */
   readonly status: string;
+  /**
+   * Terraform's id of a deposed object (e.g. `c56e06f3`): an old key that a replacement set aside and
+   * whose delete did not finish. Absent for the resource's current object.
+   */
+  readonly deposed?: string;
 }
 
 /** An account as the state holds it. */
@@ -43,9 +48,19 @@ export interface StateAccount {
   readonly store?: StoreSpec;
 }
 
+/** A key as the stack's configuration (`cdk.tf.json`) declares it, whether or not it is in the state yet. */
+export interface ConfiguredKey {
+  readonly name: string;
+  /** Flexprice's key type, when set. */
+  readonly type?: string;
+}
+
 export interface StackState {
+  /** Current and deposed objects: a deposed key has `deposed` set and shares its address with the current one. */
   readonly keys: readonly StateKey[];
   readonly accounts: readonly StateAccount[];
+  /** The keys of the configuration with a literal name (every key synthesized by this library has one). */
+  readonly configuredKeys: readonly ConfiguredKey[];
   /** Where relative store directories resolve, as the provider resolves them. */
   readonly projectDir: string;
 }
@@ -76,16 +91,30 @@ export async function readStackState(stackDir: string, env: NodeJS.ProcessEnv): 
   const keys: StateKey[] = [];
   const accounts: StateAccount[] = [];
   for (const resource of resourcesOf(root)) {
-    if (resource.mode !== "managed" || resource.deposed_key !== undefined) continue;
+    if (resource.mode !== "managed") continue;
     const v = resource.values as TfObject;
     try {
-      if (resource.type === RESOURCE_TYPES.apiKey) keys.push(keyOf(resource.address, v));
-      else if (resource.type === RESOURCE_TYPES.serviceAccount && v.api !== null) accounts.push(accountOf(resource.address, v));
+      // `terraform show -json` lists a deposed object beside the current one, with the same address and a `deposed_key`.
+      if (resource.type === RESOURCE_TYPES.apiKey) keys.push(keyOf(resource.address, v, resource.deposed_key));
+      else if (resource.type === RESOURCE_TYPES.serviceAccount && v.api !== null && resource.deposed_key === undefined) accounts.push(accountOf(resource.address, v));
     } catch (e) {
       throw new StackStateError(`${resource.address} in the state cannot be read: ${(e as Error).message}`);
     }
   }
-  return { keys, accounts, projectDir: projectDirOf(stackDir, config, env) };
+  return { keys, accounts, configuredKeys: configuredKeysOf(config), projectDir: projectDirOf(stackDir, config, env) };
+}
+
+/** The configuration's keys with a literal name; none when the file cannot be read (the state is what matters). */
+function configuredKeysOf(configFile: string): ConfiguredKey[] {
+  let config: { resource?: Record<string, Record<string, { name?: unknown; type?: unknown }>> };
+  try {
+    config = JSON.parse(fs.readFileSync(configFile, "utf8")) as typeof config;
+  } catch {
+    return [];
+  }
+  return Object.values(config.resource?.[RESOURCE_TYPES.apiKey] ?? {}).flatMap((body) =>
+    typeof body.name === "string" && !body.name.includes("${") ? [{ name: body.name, ...(typeof body.type === "string" ? { type: body.type } : {}) }] : [],
+  );
 }
 
 interface Module {
@@ -106,7 +135,7 @@ function* resourcesOf(module: Module): Generator<StateResource> {
   for (const child of module.child_modules ?? []) yield* resourcesOf(child);
 }
 
-function keyOf(terraformAddress: string, v: TfObject): StateKey {
+function keyOf(terraformAddress: string, v: TfObject, deposed: string | undefined): StateKey {
   const rotateEveryDays = optNum(v, "rotate_every_days");
   const rotateBeforeExpiryDays = optNum(v, "rotate_before_expiry_days");
   return {
@@ -123,6 +152,7 @@ function keyOf(terraformAddress: string, v: TfObject): StateKey {
     ...(rotateEveryDays !== undefined || rotateBeforeExpiryDays !== undefined ? { rotation: { rotateEveryDays, rotateBeforeExpiryDays } } : {}),
     ...(optStr(v, "type") !== undefined ? { type: optStr(v, "type") } : {}),
     status: optStr(v, "status") ?? "active",
+    ...(deposed !== undefined ? { deposed } : {}),
   };
 }
 

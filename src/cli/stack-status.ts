@@ -1,6 +1,7 @@
 /**
- * The health of a stack's accounts and keys, from three sources: the state (what Terraform holds), the
- * API (whether each is live; needs the admin token) and the store (whether each secret is there, and
+ * The health of a stack's accounts and keys, from three sources: the state (what Terraform holds,
+ * deposed objects included), the API (whether each is live, and which live keys of the stack's accounts
+ * nothing names; needs the admin token) and the store (whether each secret is there, its key records,
  * the pending revocations). What `status` prints; nothing here changes anything.
  */
 import type { ApiKeyInfo, KeyManagementClient, ServiceAccountInfo } from "../clients/types";
@@ -8,6 +9,7 @@ import { listsKeyType } from "../apis";
 import { daysUntil, nextRotation } from "../rotation";
 import { describeStore, type ApiSpec, type StoreSpec } from "../spec";
 import type { SecretStoreBackend } from "../stores/types";
+import { orphanKeys, type ListedKeys, type OrphanKey } from "./orphan-keys";
 import type { StackState, StateAccount, StateKey } from "./stack-state";
 
 /** What the API says: `unknown` when it could not be asked (no token, an error). */
@@ -19,6 +21,11 @@ export type SecretState = "present" | "missing" | "other_key" | "unknown";
 export interface KeyHealth {
   readonly address: string;
   readonly terraformAddress: string;
+  /**
+   * Terraform's id of a deposed object: an old key set aside by a replacement whose delete did not
+   * finish (`terraform apply` retires it). Null for the resource's current object.
+   */
+  readonly deposed: string | null;
   readonly id: string;
   readonly name: string;
   readonly secretPath: string;
@@ -59,9 +66,22 @@ export interface StackHealth {
   readonly accounts: readonly AccountHealth[];
   readonly keys: readonly KeyHealth[];
   readonly pendingRevocations: readonly RevocationHealth[];
+  /** Active keys of the stack's accounts that no state, key record or pending revocation names. */
+  readonly orphans: readonly OrphanKey[];
   /** Things that could not be checked (no token, a store that failed), each saying what to set. */
   readonly notes: readonly string[];
-  readonly summary: { readonly accounts: number; readonly keys: number; readonly drifted: number; readonly overdue: number; readonly ok: boolean };
+  readonly summary: {
+    readonly accounts: number;
+    /** Entries of `keys`, deposed objects included. */
+    readonly keys: number;
+    /** Accounts and keys that drifted, live deposed keys included. */
+    readonly drifted: number;
+    readonly overdue: number;
+    /** Deposed keys still live in the API (each also counted in `drifted`). */
+    readonly deposed: number;
+    readonly orphans: number;
+    readonly ok: boolean;
+  };
 }
 
 /** How to reach the APIs and stores; the commands pass the real ones. */
@@ -102,17 +122,50 @@ export async function stackHealth(state: StackState, sources: HealthSources): Pr
 
   const accounts = await Promise.all(state.accounts.map((a) => accountHealth(a, liveAccounts)));
   const keys = await Promise.all(state.keys.map((k) => keyHealth(k, sources, liveKeys, notes)));
-  const pendingRevocations = await revocations(state, sources, notes);
+  const stored = await storeContents(state, sources, notes);
+  const pendingRevocations = stored.pendingRevocations;
+  let orphans: OrphanKey[] = [];
+  if (stored.complete) {
+    const known = new Set([...state.keys.map((k) => k.id), ...stored.recordedKeyIds, ...pendingRevocations.map((r) => r.keyId)]);
+    orphans = orphanKeys({ listed: await listedKeys(state, liveKeys), known, declared: [...state.configuredKeys, ...state.keys], now: sources.now });
+  } else {
+    notes.add("orphaned keys were not looked for: without every store's key records and pending revocations, keys the stack knows would look orphaned");
+  }
   const drifted = keys.filter((k) => k.drifted).length + accounts.filter((a) => a.drifted).length;
   const overdue = keys.filter((k) => k.overdue).length + pendingRevocations.filter((r) => r.overdue).length;
+  const deposed = keys.filter((k) => k.deposed !== null && k.drifted).length;
   return {
     now: sources.now.toISOString(),
     accounts,
     keys,
     pendingRevocations,
+    orphans,
     notes: [...notes],
-    summary: { accounts: accounts.length, keys: keys.length, drifted, overdue, ok: drifted === 0 && overdue === 0 },
+    summary: {
+      accounts: accounts.length,
+      keys: keys.length,
+      drifted,
+      overdue,
+      deposed,
+      orphans: orphans.length,
+      ok: drifted === 0 && overdue === 0 && orphans.length === 0,
+    },
   };
+}
+
+/**
+ * The live keys of every account the stack holds or refers to (its accounts, its keys' accounts), each
+ * list once; accounts the API does not know, or could not be asked about, are left out.
+ */
+async function listedKeys(state: StackState, liveKeys: (api: ApiSpec, accountId: string) => Promise<ApiKeyInfo[] | "missing" | "unknown">): Promise<ListedKeys[]> {
+  const accounts = new Map<string, { api: ApiSpec; serviceAccountId: string }>();
+  for (const { api, serviceAccountId } of [...state.accounts.map((a) => ({ api: a.api, serviceAccountId: a.id })), ...state.keys]) {
+    // Flexprice lists the environment's keys whatever the account: one list per API.
+    const where = api.kind === "flexprice" ? `${api.kind} ${api.baseUrl} ${api.environmentId ?? ""}` : `${api.kind} ${api.baseUrl} ${serviceAccountId}`;
+    if (!accounts.has(where)) accounts.set(where, { api, serviceAccountId });
+  }
+  const listed = await Promise.all([...accounts.values()].map(async (a) => ({ ...a, keys: await liveKeys(a.api, a.serviceAccountId) })));
+  return listed.flatMap((l) => (Array.isArray(l.keys) ? [{ api: l.api, serviceAccountId: l.serviceAccountId, keys: l.keys }] : []));
 }
 
 async function accountHealth(account: StateAccount, liveAccounts: (api: ApiSpec) => Promise<ServiceAccountInfo[] | "unknown">): Promise<AccountHealth> {
@@ -139,9 +192,18 @@ async function keyHealth(
     const found = list.find((k) => k.id === key.id);
     live = !found ? "missing" : found.status === "active" && found.expiresAt !== null && Date.parse(found.expiresAt) <= now.getTime() ? "expired" : found.status;
   }
-  if (live === "revoked") problems.push("revoked outside Terraform");
-  if (live === "expired") problems.push("expired");
-  if (live === "missing") problems.push("the API no longer knows this key (or its account)");
+  const deposed = key.deposed ?? null;
+  if (deposed !== null) {
+    // An old key set aside by a replacement: its path holds the new key's secret, its rotation no longer
+    // matters. Only whether it still authenticates does; a revoked or missing one is gone already.
+    if (live === "active") {
+      problems.push(`deposed object ${deposed}: an old key whose delete did not finish is still live; \`terraform apply\` retires it`);
+    }
+  } else {
+    if (live === "revoked") problems.push("revoked outside Terraform");
+    if (live === "expired") problems.push("expired");
+    if (live === "missing") problems.push("the API no longer knows this key (or its account)");
+  }
 
   let secret: SecretState;
   try {
@@ -153,16 +215,18 @@ async function keyHealth(
     secret = "unknown";
     notes.add(`cannot check the store ${describeStore(key.store)}: ${(e as Error).message}`);
   }
-  if (secret === "missing") problems.push(`no secret at ${key.secretPath}`);
-  if (secret === "other_key") problems.push(`${key.secretPath} holds another key's secret`);
+  if (deposed === null && secret === "missing") problems.push(`no secret at ${key.secretPath}`);
+  if (deposed === null && secret === "other_key") problems.push(`${key.secretPath} holds another key's secret`);
 
-  const rotation = key.rotation && key.createdAt ? nextRotation({ createdAt: key.createdAt, expiresAt: key.expiresAt }, key.rotation) : undefined;
+  const rotation = deposed === null && key.rotation && key.createdAt ? nextRotation({ createdAt: key.createdAt, expiresAt: key.expiresAt }, key.rotation) : undefined;
   const due = rotation !== undefined && rotation.at.getTime() <= now.getTime();
   if (due) problems.push(`due for rotation since ${rotation!.at.toISOString()} (${rotation!.reason})`);
-  const drifted = ["revoked", "expired", "missing"].includes(live) || secret === "missing" || secret === "other_key";
+  const drifted =
+    deposed !== null ? live === "active" : ["revoked", "expired", "missing"].includes(live) || secret === "missing" || secret === "other_key";
   return {
     address: key.address,
     terraformAddress: key.terraformAddress,
+    deposed,
     id: key.id,
     name: key.name,
     secretPath: key.secretPath,
@@ -178,20 +242,35 @@ async function keyHealth(
   };
 }
 
-/** Every pending revocation of every store the stack's keys and accounts use. */
-async function revocations(state: StackState, sources: HealthSources, notes: Set<string>): Promise<RevocationHealth[]> {
-  const stores = distinctStores(state);
-  const found: RevocationHealth[] = [];
-  for (const spec of stores) {
+/**
+ * Every pending revocation, and the key ids of every key record, of every store the stack's keys and
+ * accounts use; `complete` is false when a store could not list one or the other.
+ */
+async function storeContents(
+  state: StackState,
+  sources: HealthSources,
+  notes: Set<string>,
+): Promise<{ pendingRevocations: RevocationHealth[]; recordedKeyIds: string[]; complete: boolean }> {
+  const pendingRevocations: RevocationHealth[] = [];
+  const recordedKeyIds: string[] = [];
+  let complete = true;
+  for (const spec of distinctStores(state)) {
     try {
       for (const r of await sources.store(spec).listPendingRevocations()) {
-        found.push({ keyId: r.keyId, address: r.address, secretPath: r.secretPath, store: describeStore(spec), dueAt: r.dueAt, overdue: Date.parse(r.dueAt) <= sources.now.getTime() });
+        pendingRevocations.push({ keyId: r.keyId, address: r.address, secretPath: r.secretPath, store: describeStore(spec), dueAt: r.dueAt, overdue: Date.parse(r.dueAt) <= sources.now.getTime() });
       }
     } catch (e) {
+      complete = false;
       notes.add(`cannot list the pending revocations of the store ${describeStore(spec)}: ${(e as Error).message}`);
     }
+    try {
+      recordedKeyIds.push(...(await sources.store(spec).listKeyRecords()).map((r) => r.record.keyId));
+    } catch (e) {
+      complete = false;
+      notes.add(`cannot list the key records of the store ${describeStore(spec)}: ${(e as Error).message}`);
+    }
   }
-  return found;
+  return { pendingRevocations, recordedKeyIds, complete };
 }
 
 /** The stores of a stack, each once (by where it puts its secrets). */

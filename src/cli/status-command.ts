@@ -20,11 +20,13 @@ export const STATUS_USAGE = `usage: cdktf-api-keys status <stack dir> [--json]
 Shows, for every service account and API key in the stack's state, what the API and the store say
 now: the live state (active, revoked, expired, missing; "unknown" without the admin token), the
 expiry and the days left, the next rotation, whether the secret is present, and the store's pending
-revocations. Reads the state with \`terraform show -json\` in <stack dir> (e.g. cdktf.out/stacks/keys),
+revocations. Deposed keys (old keys a replacement set aside whose delete did not finish) are checked
+too, and so is every active key of the stack's accounts that neither the state nor the store knows
+(an orphan). Reads the state with \`terraform show -json\` in <stack dir> (e.g. cdktf.out/stacks/keys),
 so it works with any backend terraform reaches. Changes nothing.
 
 options:
-  --json       print the report as JSON (accounts, keys, pendingRevocations, notes, summary)
+  --json       print the report as JSON (accounts, keys, pendingRevocations, orphans, notes, summary)
   -h, --help   print this help
 
 environment:
@@ -35,8 +37,8 @@ environment:
 exit status (like terraform plan -detailed-exitcode):
   0  everything is healthy
   1  failure (no state, terraform failed, a usage error)
-  2  something drifted (revoked, expired, missing, secret gone) or is overdue (rotation due,
-     pending revocation past its time)
+  2  something drifted (revoked, expired, missing, secret gone, a deposed key still live), is
+     overdue (rotation due, pending revocation past its time), or an orphaned key is active
 `;
 
 /**
@@ -112,7 +114,7 @@ function report(health: StackHealth): string {
     parts.push(
       textTable(
         ["KEY", "SECRET PATH", "KEY ID", "LIVE", "SECRET", "EXPIRES", "NEXT ROTATION"],
-        health.keys.map((k) => [k.address, k.secretPath, k.id, k.live, k.secret, expiry(k), rotation(k)]),
+        health.keys.map((k) => [k.deposed === null ? k.address : `${k.address} (deposed ${k.deposed})`, k.secretPath, k.id, k.live, k.secret, expiry(k), rotation(k)]),
       ),
     );
   } else {
@@ -126,19 +128,33 @@ function report(health: StackHealth): string {
       ),
     );
   }
+  if (health.orphans.length) {
+    parts.push(
+      textTable(
+        ["ORPHAN KEY", "NAME", "ACCOUNT", "CREATED"],
+        health.orphans.map((o) => [o.id, o.name, o.serviceAccountId ?? "-", o.createdAt]),
+      ),
+    );
+  }
   const problems = [
     ...health.accounts.flatMap((a) => a.problems.map((p) => `${a.address}: ${p}`)),
     ...health.keys.flatMap((k) => k.problems.map((p) => `${k.address}: ${p}`)),
+    ...health.orphans.map((o) => `orphaned ${o.hint}`),
   ];
   if (problems.length) parts.push(problems.map((p) => `! ${p}\n`).join(""));
   if (health.notes.length) parts.push(health.notes.map((n) => `note: ${n}\n`).join(""));
-  const { keys, accounts, drifted, overdue, ok } = health.summary;
-  parts.push(
-    ok
-      ? `${keys} keys and ${accounts} accounts healthy.\n`
-      : `${drifted} drifted, ${overdue} overdue: \`terraform apply\` heals drift and rotates due keys; \`cdktf-api-keys revoke-due\` carries out overdue revocations.\n`,
-  );
+  parts.push(summaryLine(health.summary));
   return parts.join("\n");
+}
+
+function summaryLine({ keys, accounts, drifted, overdue, deposed, orphans, ok }: StackHealth["summary"]): string {
+  if (ok) return `${keys} keys and ${accounts} accounts healthy.\n`;
+  const actions: string[] = [];
+  if (drifted || overdue) {
+    actions.push(`\`terraform apply\` heals drift${deposed ? ", retires deposed keys" : ""} and rotates due keys`, "`cdktf-api-keys revoke-due` carries out overdue revocations");
+  }
+  if (orphans) actions.push("orphaned keys are not Terraform's: revoke them in the API if nothing uses them");
+  return `${drifted} drifted, ${overdue} overdue${orphans ? `, ${orphans} orphaned` : ""}: ${actions.join("; ")}.\n`;
 }
 
 function expiry(k: KeyHealth): string {

@@ -7,6 +7,23 @@ import { readIdentity } from "../../src/stores/age-identity";
 import { MAIN } from "../cli/run-cli";
 import { Project } from "./harness";
 
+const readerOf = (project: Project) => new AgeFileStore({ directory: project.secretsDir, identity: readIdentity(project.identityFile) });
+const clientOf = (project: Project) => createClient(project.api().toSpec(), project.emulator.adminToken);
+
+/** The built command in the project directory, with the admin token unless `withoutToken`. */
+function runCommand(project: Project, args: string[], env: Record<string, string> = {}, withoutToken = false) {
+  const environment = project.env(env);
+  if (withoutToken) delete environment[project.tokenEnv];
+  return project.run("node", [MAIN, ...args], project.dir, environment);
+}
+
+/** `status --json`: its exit code (0 or 2, anything else fails the test) and its report. */
+async function statusJson(project: Project, stackDir: string, env: Record<string, string> = {}, withoutToken = false) {
+  const result = await runCommand(project, ["status", stackDir, "--json"], env, withoutToken);
+  if (result.code !== 0 && result.code !== 2) throw new Error(`status failed (${result.code}): ${result.stderr}`);
+  return { code: result.code, report: JSON.parse(result.stdout), stderr: result.stderr };
+}
+
 /**
  * `status` and `revoke-due` against a stack applied with the real terraform binary: the state through
  * `terraform show -json`, the emulator, the age file store.
@@ -24,18 +41,10 @@ describe("end to end with terraform: status and revoke-due", () => {
     new ApiKey(stack, "expiring", { serviceAccount: account, name: "expiring", store, secretPath: "svc/expiring", expiresInDays: 3, rotateBeforeExpiryDays: 1 });
     new ApiKey(stack, "overlapping", { serviceAccount: account, name: overlappingName, store, secretPath: "svc/overlapping", overlapMinutes: 60 });
   };
-  const reader = () => new AgeFileStore({ directory: project.secretsDir, identity: readIdentity(project.identityFile) });
-  const client = () => createClient(project.api().toSpec(), project.emulator.adminToken);
-  const cli = (args: string[], env: Record<string, string> = {}, withoutToken = false) => {
-    const environment = project.env(env);
-    if (withoutToken) delete environment[project.tokenEnv];
-    return project.run("node", [MAIN, ...args], project.dir, environment);
-  };
-  const status = async (env: Record<string, string> = {}, withoutToken = false) => {
-    const result = await cli(["status", stackDir, "--json"], env, withoutToken);
-    if (result.code !== 0 && result.code !== 2) throw new Error(`status failed (${result.code}): ${result.stderr}`);
-    return { code: result.code, report: JSON.parse(result.stdout), stderr: result.stderr };
-  };
+  const reader = () => readerOf(project);
+  const client = () => clientOf(project);
+  const cli = (args: string[], env: Record<string, string> = {}, withoutToken = false) => runCommand(project, args, env, withoutToken);
+  const status = (env: Record<string, string> = {}, withoutToken = false) => statusJson(project, stackDir, env, withoutToken);
   const key = (report: { keys: { address: string }[] }, id: string) => report.keys.find((k) => k.address === `health/${id}`) as Record<string, unknown>;
 
   beforeAll(async () => {
@@ -71,7 +80,8 @@ describe("end to end with terraform: status and revoke-due", () => {
     expect(report.pendingRevocations).toEqual([
       expect.objectContaining({ keyId: oldOverlapping.keyId, address: "health/overlapping", secretPath: "svc/overlapping", overdue: false }),
     ]);
-    expect(report.summary).toEqual({ accounts: 1, keys: 4, drifted: 1, overdue: 0, ok: false });
+    expect(report.orphans).toEqual([]);
+    expect(report.summary).toEqual({ accounts: 1, keys: 4, drifted: 1, overdue: 0, deposed: 0, orphans: 0, ok: false });
   });
 
   test("later, the expiring key's rotation and the pending revocation are overdue", async () => {
@@ -128,5 +138,127 @@ describe("end to end with terraform: status and revoke-due", () => {
     const unapplied = await cli(["status", fresh]);
     expect(unapplied.code).toBe(1);
     expect(unapplied.stderr).toContain("has no state yet: apply it first");
+  });
+});
+
+/**
+ * What `status` sees beyond the state's current objects, with the real terraform binary: a key minted
+ * out of band for the stack's account (an orphan), and a deposed object left by a replacement whose old
+ * key could not be deleted.
+ */
+describe("end to end with terraform: status sees orphaned and deposed keys", () => {
+  let project: Project;
+  let stackDir: string;
+  let accountId: string;
+
+  const build = (name: string) => (stack: TerraformStack) => {
+    const account = new ServiceAccount(stack, "svc", { api: project.api(), name: "svc" });
+    new ApiKey(stack, "api", { serviceAccount: account, name, store: project.store(), secretPath: "svc/api" });
+  };
+  const status = () => statusJson(project, stackDir);
+
+  beforeAll(async () => {
+    project = await Project.create("status-live");
+    stackDir = project.synth("live", build("api-v1"));
+    await project.apply(stackDir);
+    accountId = (await readerOf(project).readSecret("svc/api")).serviceAccountId;
+  });
+  afterAll(async () => {
+    if (project && stackDir) await project.destroy(stackDir).catch(() => undefined);
+    await project?.close();
+  });
+
+  test("a key minted out of band for the stack's account is an orphan (exit 2) until it is revoked", async () => {
+    // GIVEN a healthy stack, and a key of its account that no apply made
+    expect(await status()).toMatchObject({ code: 0, report: { orphans: [], summary: { orphans: 0, ok: true } } });
+    const stray = await clientOf(project).createApiKey(accountId, { name: "out-of-band" });
+
+    // WHEN
+    const { code, report } = await status();
+    const table = await runCommand(project, ["status", stackDir]);
+
+    // THEN
+    expect(code).toBe(2);
+    expect(report.keys).toEqual([expect.objectContaining({ address: "live/api", deposed: null, live: "active", problems: [], drifted: false })]);
+    expect(report.orphans).toEqual([
+      {
+        id: stray.info.id,
+        name: "out-of-band",
+        prefix: stray.info.prefix,
+        createdAt: stray.info.createdAt,
+        expiresAt: null,
+        serviceAccountId: accountId,
+        api: project.emulator.url,
+        hint: expect.stringContaining("Terraform does not manage it. If nothing uses it, revoke it in the API"),
+      },
+    ]);
+    expect(report.summary).toEqual({ accounts: 1, keys: 1, drifted: 0, overdue: 0, deposed: 0, orphans: 1, ok: false });
+    expect(table.code).toBe(2);
+    expect(table.stdout).toMatch(/^ORPHAN KEY +NAME +ACCOUNT +CREATED$/m);
+    expect(table.stdout).toMatch(new RegExp(`^${stray.info.id} +out-of-band +${accountId} +${stray.info.createdAt}$`, "m"));
+    expect(table.stdout).toContain(`! orphaned key ${stray.info.id} ("out-of-band") of account ${accountId} is active in ${project.emulator.url}`);
+    expect(table.stdout).toMatch(/^0 drifted, 0 overdue, 1 orphaned: orphaned keys are not Terraform's: revoke them in the API if nothing uses them\.$/m);
+    expect(table.stdout).not.toContain(stray.value);
+
+    // AND once it is revoked, nothing is wrong
+    await clientOf(project).revokeApiKey(accountId, stray.info.id);
+    expect(await status()).toMatchObject({ code: 0, report: { orphans: [], summary: { orphans: 0, ok: true } } });
+  });
+
+  test("a replacement whose old key cannot be deleted leaves it deposed and live (exit 2); the next apply retires it", async () => {
+    // GIVEN a new name (a replacement, create before destroy), and the API failing every attempt to
+    // delete the old key: the first DELETE and the client's 4 retries
+    const old = await readerOf(project).readSecret("svc/api");
+    project.synth("live", build("api-v2"));
+    project.emulator.injectFault({ status: 503, times: 5, method: "DELETE", pathPrefix: `/api-keys/${old.keyId}` });
+    const failed = await project.terraform(stackDir, ["apply", "-auto-approve", "-input=false"]);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/\(deposed object [0-9a-f]{8}\): Destroying\.\.\. \[id=/);
+    expect(failed.stderr).toContain(`Could not delete API key ${old.keyId}`);
+    const current = await readerOf(project).readSecret("svc/api");
+    expect(current.keyId).not.toBe(old.keyId);
+
+    // WHEN
+    const { code, report } = await status();
+    const table = await runCommand(project, ["status", stackDir]);
+
+    // THEN the old key is listed, deposed and live, as a problem; it is in the state, so no orphan
+    expect(code).toBe(2);
+    expect(report.keys).toHaveLength(2);
+    expect(report.keys).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ address: "live/api", deposed: null, id: current.keyId, name: "api-v2", live: "active", secret: "present", problems: [], drifted: false }),
+        expect.objectContaining({
+          address: "live/api",
+          deposed: expect.stringMatching(/^[0-9a-f]{8}$/),
+          id: old.keyId,
+          name: "api-v1",
+          live: "active",
+          secret: "other_key", // its path holds the new key's secret, as it should
+          nextRotation: null,
+          problems: [expect.stringMatching(/^deposed object [0-9a-f]{8}: an old key whose delete did not finish is still live; `terraform apply` retires it$/)],
+          drifted: true,
+          overdue: false,
+        }),
+      ]),
+    );
+    expect(report.orphans).toEqual([]);
+    expect(report.summary).toEqual({ accounts: 1, keys: 2, drifted: 1, overdue: 0, deposed: 1, orphans: 0, ok: false });
+    expect(await clientOf(project).authenticates(old.value)).toBe(true);
+    const deposedId = report.keys.find((k: { deposed: string | null }) => k.deposed !== null).deposed;
+    expect(table.code).toBe(2);
+    expect(table.stdout).toMatch(new RegExp(`^live/api \\(deposed ${deposedId}\\) +svc/api +${old.keyId} +active +other_key +never +-$`, "m"));
+    expect(table.stdout).toContain(`! live/api: deposed object ${deposedId}: an old key whose delete did not finish is still live`);
+    expect(table.stdout).toContain("1 drifted, 0 overdue: `terraform apply` heals drift, retires deposed keys and rotates due keys");
+
+    // WHEN the faults are used up and the stack is applied again
+    await project.apply(stackDir);
+
+    // THEN the old key is revoked, the deposed object gone, and status is clean
+    expect(await clientOf(project).authenticates(old.value)).toBe(false);
+    const healed = await status();
+    expect(healed.code).toBe(0);
+    expect(healed.report.keys).toEqual([expect.objectContaining({ deposed: null, id: current.keyId, live: "active", problems: [] })]);
+    expect(healed.report.summary).toEqual({ accounts: 1, keys: 1, drifted: 0, overdue: 0, deposed: 0, orphans: 0, ok: true });
   });
 });
