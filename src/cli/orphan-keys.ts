@@ -3,6 +3,7 @@
  * whose result never reached the state nor the store. A pure function over what the API listed and
  * what the state and the stores name, so `status` can report them and the tests can check every rule.
  */
+import { API_CAPABILITIES } from "../apis";
 import type { ApiKeyInfo } from "../clients/types";
 import type { ApiSpec } from "../spec";
 
@@ -49,7 +50,7 @@ export function orphanKeys(query: OrphanQuery): OrphanKey[] {
   const seen = new Set<string>();
   const orphans: OrphanKey[] = [];
   for (const { api, serviceAccountId, keys } of query.listed) {
-    const global = api.kind === "flexprice";
+    const global = API_CAPABILITIES[api.kind].globalKeyList;
     for (const key of keys) {
       const where = `${api.baseUrl} ${api.environmentId ?? ""} ${key.id}`;
       if (seen.has(where) || query.known.has(key.id)) continue;

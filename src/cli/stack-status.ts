@@ -5,7 +5,7 @@
  * the pending revocations). What `status` prints; nothing here changes anything.
  */
 import type { ApiKeyInfo, KeyManagementClient, ServiceAccountInfo } from "../clients/types";
-import { listsKeyType } from "../apis";
+import { API_CAPABILITIES, listsKeyType } from "../apis";
 import { daysUntil, nextRotation } from "../rotation";
 import { describeStore, type ApiSpec, type StoreSpec } from "../spec";
 import type { SecretStoreBackend } from "../stores/types";
@@ -161,7 +161,7 @@ async function listedKeys(state: StackState, liveKeys: (api: ApiSpec, accountId:
   const accounts = new Map<string, { api: ApiSpec; serviceAccountId: string }>();
   for (const { api, serviceAccountId } of [...state.accounts.map((a) => ({ api: a.api, serviceAccountId: a.id })), ...state.keys]) {
     // Flexprice lists the environment's keys whatever the account: one list per API.
-    const where = api.kind === "flexprice" ? `${api.kind} ${api.baseUrl} ${api.environmentId ?? ""}` : `${api.kind} ${api.baseUrl} ${serviceAccountId}`;
+    const where = API_CAPABILITIES[api.kind].globalKeyList ? `${api.kind} ${api.baseUrl} ${api.environmentId ?? ""}` : `${api.kind} ${api.baseUrl} ${serviceAccountId}`;
     if (!accounts.has(where)) accounts.set(where, { api, serviceAccountId });
   }
   const listed = await Promise.all([...accounts.values()].map(async (a) => ({ ...a, keys: await liveKeys(a.api, a.serviceAccountId) })));

@@ -5,8 +5,8 @@
  * The guarantees, each with the step that keeps it:
  * - never an active key whose value is not stored: the intent written before minting survives any
  *   crash, and the next create at the path revokes what that attempt minted but never stored;
- * - never two active keys for one resource: a key stored by a create whose result never reached the
- *   state (`confirmed: false`) is adopted, or revoked, before anything new is minted;
+ * - never two active keys for one resource: the key a path held before is retired by the create that
+ *   stores a new one there, whether or not a state still holds it (a lost state, a killed apply);
  * - never the secret of a newer key removed: delete removes the secret only when the record at the
  *   path names the key being deleted;
  * - never an empty secret path during a replacement: the resource is create-before-destroy, so the
@@ -63,11 +63,17 @@ const MINUTE_MS = 60 * 1000;
 /** A delete that revoked the key but could not remove its secret: the state must say "revoked". */
 export class RevokedButNotCleanedError extends Error {}
 
-/** Mints the key and stores its value; first resolves whatever an earlier attempt at this path left. */
+/**
+ * Mints the key and stores its value; first resolves whatever an earlier attempt at this path left.
+ * Whatever key of this stack the path held before is retired once the new one is stored (revoked, or
+ * after `overlapMinutes`), whether the state still holds it (a replacement, whose own delete then finds
+ * it retired) or not (an apply killed before Terraform saved it, a lost or restored state): so the
+ * create needs no word from the plan, and a plan writes nothing.
+ */
 export async function createKey(ctx: LifecycleContext, spec: KeySpec): Promise<WithWarnings<MintedKey>> {
   const store = ctx.store(spec.store);
   const warnings: string[] = [];
-  let previous = await store.readKeyRecord(spec.secretPath);
+  const previous = await store.readKeyRecord(spec.secretPath);
   if (previous && stackOf(previous.address) !== stackOf(spec.address)) {
     throw new Error(
       `secret_path "${spec.secretPath}" in store ${describeStore(spec.store)} holds the key of ${previous.address}, another stack; ` +
@@ -85,21 +91,24 @@ export async function createKey(ctx: LifecycleContext, spec: KeySpec): Promise<W
   }
   if (intent) warnings.push(...(await resolveIntent(ctx, store, spec, intent, previous)));
 
-  if (previous && previous.address === spec.address && previous.confirmed === false) {
-    const adopted = await adoptUnconfirmed(ctx, store, spec, previous);
-    if (adopted) return { value: adopted, warnings: [...warnings, `adopted key ${adopted.id} at ${spec.secretPath}: an earlier apply stored it but ended before Terraform saved it`] };
-    warnings.push(`revoked key ${previous.keyId} at ${spec.secretPath}: an earlier apply stored it but ended before Terraform saved it, and it no longer matches the configuration`);
-    previous = undefined;
-  }
-
   const rotated = previous && previous.address === spec.address ? await nativeRotation(ctx, spec, previous) : undefined;
   const minted = await mintAndStore(ctx, store, spec, rotated);
   if (rotated) warnings.push(`rotated key ${rotated.keyId} with the API's rotate endpoint; it stays valid for ${rotated.graceMinutes} more minutes`);
-  if (previous && previous.address !== spec.address) {
-    // The same stack's key under another construct address: a renamed or removed construct. Its
-    // secret path now holds the new key, so the old key is retired here (after the overlap); its own
-    // delete, if it still runs, finds it revoked or pending already.
-    warnings.push(await retire(ctx, store, spec, previous, `of ${previous.address}, which held ${spec.secretPath} before`));
+  if (previous) {
+    // The path's earlier key: the replaced object of a replacement (its delete, still to run, finds
+    // it retired), a renamed construct's, or one no state holds any more. Never left active unretired.
+    const what = previous.address === spec.address ? "(replaced at its path)" : `of ${previous.address}, which held ${spec.secretPath} before`;
+    warnings.push(
+      await retire(ctx, store, spec, previous, what).catch(async (e: Error) => {
+        // The new key is stored and must reach the state: the old one waits as a revocation due now.
+        const now = ctx.now().toISOString();
+        const pending = { keyId: previous.keyId, serviceAccountId: previous.serviceAccountId, api: spec.api, address: previous.address, secretPath: spec.secretPath, name: previous.name, dueAt: now, recordedAt: now };
+        return postponeRevocation(store, pending).then(
+          () => `could not retire key ${previous.keyId} ${what} (${e.message}); its revocation is recorded as due now, for the next apply or \`revoke-due\``,
+          (again: Error) => `could not retire key ${previous.keyId} ${what} (${e.message}), nor record its revocation (${again.message}): revoke it in the API`,
+        );
+      }),
+    );
   }
   return { value: minted, warnings };
 }
@@ -111,7 +120,7 @@ interface NativeRotation {
 }
 
 /**
- * A replacement of a live, confirmed key with the same account and name, on an API that rotates keys
+ * A replacement of a live key with the same account and name, on an API that rotates keys
  * itself with a grace period that covers the overlap (Factory: 1 to 10 minutes).
  */
 async function nativeRotation(ctx: LifecycleContext, spec: KeySpec, previous: KeyRecord): Promise<NativeRotation | undefined> {
@@ -120,7 +129,7 @@ async function nativeRotation(ctx: LifecycleContext, spec: KeySpec, previous: Ke
   // Without an overlap the rotate endpoint would revoke the old key before the new one is stored:
   // a plain create, then the revocation once it is stored, leaves no such gap.
   if (!client.rotateApiKey || overlap < 1 || overlap > API_CAPABILITIES[spec.api.kind].rotateGraceMinutes) return undefined;
-  if (previous.confirmed === false || previous.serviceAccountId !== spec.serviceAccountId || previous.name !== spec.name) return undefined;
+  if (previous.serviceAccountId !== spec.serviceAccountId || previous.name !== spec.name) return undefined;
   const live = (await ctx.listKeys(spec.api, spec.serviceAccountId)).find((k) => k.id === previous.keyId);
   if (!live || live.status !== "active") return undefined;
   return { keyId: previous.keyId, graceMinutes: overlap };
@@ -235,23 +244,6 @@ async function resolveIntent(ctx: LifecycleContext, store: SecretStoreBackend, s
   return warnings;
 }
 
-/** A key stored by a create whose result never reached the state: adopted when it is what the configuration asks for, revoked otherwise. */
-async function adoptUnconfirmed(ctx: LifecycleContext, store: SecretStoreBackend, spec: KeySpec, record: KeyRecord): Promise<MintedKey | undefined> {
-  const live = (await ctx.listKeys(spec.api, record.serviceAccountId)).find((k) => k.id === record.keyId);
-  const fits =
-    live !== undefined &&
-    live.status === "active" &&
-    record.serviceAccountId === spec.serviceAccountId &&
-    record.name === spec.name &&
-    (!API_CAPABILITIES[spec.api.kind].keyScopes || sameScopes(live.scopes, spec.scopes)) &&
-    expiryFits(record, spec.expiresInDays) &&
-    (await store.hasSecret(spec.secretPath));
-  if (fits) return { id: record.keyId, prefix: record.prefix, createdAt: record.createdAt, expiresAt: record.expiresAt };
-  await ctx.client(spec.api).revokeApiKey(record.serviceAccountId, record.keyId);
-  ctx.changed(spec.api, record.serviceAccountId);
-  return undefined;
-}
-
 /** What a refresh reports for the key: live in the API, unexpired, and its value in the store. */
 export async function keyStatus(ctx: LifecycleContext, spec: KeySpec, key: MintedKey): Promise<KeyStatus> {
   const store = ctx.store(spec.store);
@@ -271,13 +263,6 @@ export async function keyStatus(ctx: LifecycleContext, spec: KeySpec, key: Minte
   const record = await store.readKeyRecord(spec.secretPath);
   if (!record || record.keyId !== key.id || !(await store.hasSecret(spec.secretPath))) return "secret_missing";
   return "active";
-}
-
-/** Marks the record at the path as held by Terraform's state (see {@link KeyRecord.confirmed}). */
-export async function confirmKey(ctx: LifecycleContext, spec: Pick<KeySpec, "store" | "secretPath">, keyId: string): Promise<void> {
-  const store = ctx.store(spec.store);
-  const record = await store.readKeyRecord(spec.secretPath);
-  if (record && record.keyId === keyId && record.confirmed === false) await store.writeKeyRecord(spec.secretPath, { ...record, confirmed: true });
 }
 
 /** The construct moved (a `moved` block): the record at the path names its new address, if it still holds this key. */
@@ -350,16 +335,3 @@ export async function deleteKey(ctx: LifecycleContext, spec: KeySpec, keyId: str
 }
 
 const stackOf = (address: string): string => address.split("/")[0];
-
-function sameScopes(live: readonly string[], wanted: readonly string[] | undefined): boolean {
-  const a = [...live].sort();
-  const b = [...(wanted ?? [])].sort();
-  return a.length === b.length && a.every((s, i) => s === b[i]);
-}
-
-function expiryFits(record: KeyRecord, expiresInDays: number | undefined): boolean {
-  if (expiresInDays === undefined) return record.expiresAt === null;
-  if (record.expiresAt === null) return false;
-  const days = (Date.parse(record.expiresAt) - Date.parse(record.createdAt)) / DAY_MS;
-  return Math.abs(days - expiresInDays) < 1;
-}

@@ -16,9 +16,9 @@ export interface KeyRecord {
   readonly createdAt: string;
   readonly expiresAt: string | null;
   /**
-   * Provider engine: false until Terraform is seen holding the key in its state (the next refresh),
-   * so a key whose create finished after Terraform was killed is told apart from one that state tracks.
-   * Absent on records written by the hook engine.
+   * Written false by the provider engine's create. No longer read: a create tells the key the state
+   * holds by the plan's word (the key it replaces), since a refresh writes nothing. Absent on records
+   * written by the hook engine.
    */
   readonly confirmed?: boolean;
 }

@@ -4,7 +4,7 @@ import * as path from "path";
 import { createClient } from "../../src/clients/create-client";
 import type { KeyManagementClient } from "../../src/clients/types";
 import { startEmulator, RunningEmulator } from "../../src/emulator/start-emulator";
-import { confirmKey, createKey, deleteKey, KeySpec, keyStatus, reencryptKey, RevokedButNotCleanedError } from "../../src/lifecycle/key-lifecycle";
+import { createKey, deleteKey, KeySpec, keyStatus, reencryptKey, RevokedButNotCleanedError } from "../../src/lifecycle/key-lifecycle";
 import { ProviderContext } from "../../src/provider/provider-context";
 import { AgeFileStore } from "../../src/stores/age-file-store";
 import { generateIdentityFiles, readIdentity } from "../../src/stores/age-identity";
@@ -39,15 +39,13 @@ describe("key life cycle (provider engine)", () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test("create stores the value with an unconfirmed record and leaves no intent; a plan confirms it", async () => {
+  test("create stores the value with its record and leaves no intent", async () => {
     const { value } = await createKey(ctx, spec);
     const payload = await store.readSecret("team/key");
     expect(payload.keyId).toBe(value.id);
     expect(await client.authenticates(payload.value)).toBe(true);
     expect(await store.readMintIntent("team/key")).toBeUndefined();
-    expect(await store.readKeyRecord("team/key")).toMatchObject({ keyId: value.id, address: "stack/key", confirmed: false });
-    await confirmKey(ctx, spec, value.id);
-    expect((await store.readKeyRecord("team/key"))?.confirmed).toBe(true);
+    expect(await store.readKeyRecord("team/key")).toMatchObject({ keyId: value.id, address: "stack/key" });
     expect(await keyStatus(ctx, spec, value)).toBe("active");
   });
 
@@ -60,34 +58,33 @@ describe("key life cycle (provider engine)", () => {
     expect(active().map((k) => k.id)).toEqual([value.id]);
   });
 
-  test("a key stored by a create whose result never reached the state is adopted, not minted again", async () => {
+  test("a key stored by a create whose result never reached the state is retired by the next create: one active key", async () => {
     const first = await createKey(ctx, spec);
     const again = await createKey(ctx, spec);
-    expect(again.value.id).toBe(first.value.id);
-    expect(again.warnings).toEqual([expect.stringMatching(/adopted key .* an earlier apply stored it but ended before Terraform saved it/)]);
-    expect(active()).toHaveLength(1);
+    expect(again.value.id).not.toBe(first.value.id);
+    expect(again.warnings).toEqual([`revoked key ${first.value.id} (replaced at its path)`]);
+    expect(active().map((k) => k.id)).toEqual([again.value.id]);
+    expect((await store.readSecret("team/key")).keyId).toBe(again.value.id);
   });
 
-  test("...and revoked when it no longer matches the configuration", async () => {
+  test("a lost state: a key applied long ago, refreshed many times, is retired by the next create, not duplicated", async () => {
     const first = await createKey(ctx, spec);
-    const again = await createKey(ctx, { ...spec, expiresInDays: 30 });
-    expect(again.value.id).not.toBe(first.value.id);
+    for (let i = 0; i < 3; i++) expect(await keyStatus(new ProviderContext({ FLOWNALLY_TOKEN: emulator.adminToken }, dir), spec, first.value)).toBe("active");
+    const again = await createKey(new ProviderContext({ FLOWNALLY_TOKEN: emulator.adminToken }, dir), spec); // the state file is gone
     expect(active().map((k) => k.id)).toEqual([again.value.id]);
   });
 
-  test("a confirmed key at the path (a replacement's old object) is left to its own delete", async () => {
+  test("a replacement (the old key still in state): the create retires it, and the old object's delete leaves the new secret", async () => {
     const first = await createKey(ctx, spec);
-    await confirmKey(ctx, spec, first.value.id);
     const second = await createKey(ctx, spec);
-    expect(active().map((k) => k.id).sort()).toEqual([first.value.id, second.value.id].sort());
-    await deleteKey(ctx, spec, first.value.id); // the old object's delete: revokes, leaves the new secret
+    expect(active().map((k) => k.id)).toEqual([second.value.id]);
+    await deleteKey(ctx, spec, first.value.id); // the deposed object's delete: idempotent, the path holds the new key
     expect(active().map((k) => k.id)).toEqual([second.value.id]);
     expect((await store.readSecret("team/key")).keyId).toBe(second.value.id);
   });
 
   test("a renamed construct of the same stack takes the path over and retires the old key", async () => {
     const old = await createKey(ctx, spec);
-    await confirmKey(ctx, spec, old.value.id);
     const renamed = await createKey(ctx, { ...spec, address: "stack/renamed" });
     expect(renamed.warnings).toEqual([expect.stringMatching(new RegExp(`revoked key ${old.value.id} of stack/key, which held team/key before`))]);
     expect(active().map((k) => k.id)).toEqual([renamed.value.id]);

@@ -4,7 +4,7 @@ import * as path from "path";
 import { createClient } from "../../src/clients/create-client";
 import type { KeyManagementClient } from "../../src/clients/types";
 import { startEmulator, RunningEmulator } from "../../src/emulator/start-emulator";
-import { confirmKey, createKey, deleteKey, KeySpec } from "../../src/lifecycle/key-lifecycle";
+import { createKey, deleteKey, KeySpec } from "../../src/lifecycle/key-lifecycle";
 import { carryOutRevocations, describeRevocations } from "../../src/lifecycle/revocations";
 import { ProviderContext } from "../../src/provider/provider-context";
 import { AgeFileStore } from "../../src/stores/age-file-store";
@@ -50,7 +50,6 @@ describe("pending revocations (overlapMinutes)", () => {
     const ctx = ctxAt();
     const { value: old } = await createKey(ctx, spec);
     const oldValue = await valueOf();
-    await confirmKey(ctx, spec, old.id); // the plan of the replacement confirms the key in state
     const { value: replacement } = await createKey(ctx, spec);
     const warnings = await deleteKey(ctx, spec, old.id);
     return { old, oldValue, replacement, warnings };
@@ -134,7 +133,6 @@ describe("Factory replacements", () => {
   const keysNow = () => (emulator.inspect() as FactorySnapshot).apiKeys;
   const replace = async () => {
     const { value: old } = await createKey(ctx, spec);
-    await confirmKey(ctx, spec, old.id);
     const { value: replacement, warnings } = await createKey(ctx, spec);
     return { old, replacement, warnings };
   };
@@ -142,17 +140,21 @@ describe("Factory replacements", () => {
   test("an overlap of 1 to 10 minutes: the rotate endpoint, with that grace period", async () => {
     spec = { ...spec, overlapMinutes: 3 };
     const { old, replacement, warnings } = await replace();
-    expect(warnings).toEqual([`rotated key ${old.id} with the API's rotate endpoint; it stays valid for 3 more minutes`]);
+    expect(warnings).toEqual([
+      `rotated key ${old.id} with the API's rotate endpoint; it stays valid for 3 more minutes`,
+      expect.stringMatching(new RegExp(`^key ${old.id} \\(replaced at its path\\) stays valid until \\S+ \\(overlapMinutes = 3\\); its revocation is recorded as pending`)), // a backstop
+    ]);
     const oldKey = keysNow().find((k) => k.id === old.id)!;
     expect(oldKey.replacedBy).toBe(replacement.id);
     expect(Date.parse(oldKey.revokedAt!) - Date.now()).toBeGreaterThan(2 * 60_000);
   });
 
-  test("no overlap: a plain create, so the old key is not revoked before the new one is stored", async () => {
-    const { old, warnings } = await replace();
-    expect(warnings).toEqual([]);
-    expect(keysNow().find((k) => k.id === old.id)).toMatchObject({ replacedBy: null, revokedAt: null });
-    await deleteKey(ctx, spec, old.id); // the replaced object's delete, after the new key is stored
+  test("no overlap: a plain create, and the old key is revoked only once the new one is stored", async () => {
+    const { old, replacement, warnings } = await replace();
+    expect(warnings).toEqual([`revoked key ${old.id} (replaced at its path)`]);
+    expect(keysNow().find((k) => k.id === old.id)).toMatchObject({ replacedBy: null });
     expect(keysNow().find((k) => k.id === old.id)!.revokedAt).not.toBeNull();
+    await deleteKey(ctx, spec, old.id); // the replaced object's delete: idempotent, the path keeps the new key
+    expect(keysNow().find((k) => k.id === replacement.id)!.revokedAt).toBeNull();
   });
 });

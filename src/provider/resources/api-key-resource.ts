@@ -2,10 +2,12 @@
  * `apikeys_api_key`: one API key, its value in a secret store, its non-secret facts in state.
  * Identity attributes force replacement; a changed recipient re-encrypts in place; a refresh that finds
  * the key revoked, expired, gone, or its secret missing sets `status`, and the plan replaces it.
+ * Refresh and plan are read-only: nothing is written to the store and nothing is changed in the API.
  */
 import type { ApiKeyType } from "../../spec";
-import { confirmKey, createKey, deleteKey, KeySpec, keyStatus, MintedKey, reencryptKey, renameKeyOwner, RevokedButNotCleanedError } from "../../lifecycle/key-lifecycle";
+import { createKey, deleteKey, KeySpec, keyStatus, MintedKey, reencryptKey, renameKeyOwner, RevokedButNotCleanedError } from "../../lifecycle/key-lifecycle";
 import { carryOutRevocations, describeRevocations } from "../../lifecycle/revocations";
+import type { PendingRevocation } from "../../stores/types";
 import { nextRotation, type RotationPolicy } from "../../rotation";
 import type { ProviderContext } from "../provider-context";
 import type { ApplyRequest, ApplyResponse, Diagnostic, PlanRequest, PlanResponse, ReadResponse, ResourceHandler, Schema, TfObject } from "../protocol/types";
@@ -32,6 +34,11 @@ const schema: Schema = {
     rotate_every_days: { type: "number", optional: true, description: "Re-mint the key once it is this many days old, decided at plan time." },
     rotate_before_expiry_days: { type: "number", optional: true, description: "Re-mint the key this many days before it expires, decided at plan time." },
     overlap_minutes: { type: "number", optional: true, description: "Minutes a replaced key stays valid after its replacement is stored; its revocation waits in the store meanwhile." },
+    revocations_due: {
+      type: ["list", "string"],
+      computed: true,
+      description: "Earlier keys of this secret path whose overlap has ended, found by the last refresh; the plan shows them going, and the apply revokes them.",
+    },
     rotates_at: { type: "string", computed: true, description: "When the rotation policy makes the key due (RFC 3339), or null without one." },
     status: {
       type: "string",
@@ -45,6 +52,15 @@ const schema: Schema = {
 const IDENTITY = ["api", "service_account_id", "name", "expires_in_days", "scopes", "type", "secret_path"];
 
 export function apiKeyResource(ctx: ProviderContext): ResourceHandler {
+  // A refresh reads each store's pending revocations once per provider run, and revokes none of them.
+  const pending = new Map<string, Promise<PendingRevocation[]>>();
+  const dueAtPath = async (spec: KeySpec): Promise<PendingRevocation[]> => {
+    const key = JSON.stringify(spec.store);
+    let listed = pending.get(key);
+    if (!listed) pending.set(key, (listed = ctx.store(spec.store).listPendingRevocations()));
+    const now = ctx.now().getTime();
+    return (await listed).filter((r) => r.secretPath === spec.secretPath && r.address.split("/")[0] === spec.address.split("/")[0] && Date.parse(r.dueAt) <= now);
+  };
   return {
     schema,
 
@@ -57,7 +73,7 @@ export function apiKeyResource(ctx: ProviderContext): ResourceHandler {
 
     async plan({ prior, proposed }: PlanRequest): Promise<PlanResponse> {
       if (!proposed) return { planned: null };
-      const forCreate = (): TfObject => plannedForCreate(schema, proposed, { status: "active", ...(policyOf(proposed) ? {} : { rotates_at: null }) });
+      const forCreate = (): TfObject => plannedForCreate(schema, proposed, { status: "active", revocations_due: null, ...(policyOf(proposed) ? {} : { rotates_at: null }) });
       if (!prior) return { planned: forCreate() };
       const replace = changedPaths(prior, proposed, IDENTITY);
       if (!sameStoreLocation(prior, proposed)) replace.push(["store"]);
@@ -71,14 +87,10 @@ export function apiKeyResource(ctx: ProviderContext): ResourceHandler {
       } else if (prior.status !== "active" && prior.status !== "rotation_due") {
         replace.push(["status"]);
       }
-      if (replace.length) {
-        // The state holds the key being replaced. Confirm its record now (a refresh would have), so the
-        // create that runs first does not take it for a key an interrupted apply left unsaved and adopt it.
-        if (typeof prior.id === "string") await confirmKey(ctx, specOf(prior), prior.id);
-        return { planned: forCreate(), requiresReplace: replace, diagnostics };
-      }
-      // Not due (any more: the policy changed since the refresh): an in-place update of the date.
-      return { planned: { ...plannedForUpdate(schema, prior, proposed), rotates_at: due?.at.toISOString() ?? null, status: "active" } };
+      if (replace.length) return { planned: forCreate(), requiresReplace: replace, diagnostics };
+      // Not due (any more: the policy changed since the refresh): an in-place update of the date. Earlier
+      // keys whose overlap ended are shown going: the apply of this update revokes them (a plan does not).
+      return { planned: { ...plannedForUpdate(schema, prior, proposed), rotates_at: due?.at.toISOString() ?? null, status: "active", revocations_due: null } };
     },
 
     async apply({ prior, planned }: ApplyRequest): Promise<ApplyResponse> {
@@ -113,15 +125,18 @@ export function apiKeyResource(ctx: ProviderContext): ResourceHandler {
 
     async read(current: TfObject): Promise<ReadResponse> {
       if (current.api === null) return { newState: current }; // nothing to check against yet
+      // A refresh changes nothing, in the store or the API: due revocations are reported, carried out by apply.
       const spec = specOf(current);
-      const swept = await sweep(ctx, spec);
+      const revocations = await dueAtPath(spec);
       const live = await keyStatus(ctx, spec, keyOf(current));
-      // The state holds this key: a later create at the path must not take it for a lost one.
-      if (live === "active") await confirmKey(ctx, spec, str(current, "id"));
       const due = rotationOf(current, current);
       const status = live === "active" && due !== undefined && due.at.getTime() <= ctx.now().getTime() ? "rotation_due" : live;
       const rotatesAt = due?.at.toISOString() ?? null;
-      return { newState: { ...current, status, rotates_at: rotatesAt }, diagnostics: swept.map((w) => warning(`API key ${spec.address}`, w)) };
+      const revocationsDue = revocations.length ? revocations.map((r) => r.keyId) : null;
+      const notes = revocations.map((r) => `key ${r.keyId} of ${r.address} (${r.secretPath}) was due for revocation at ${r.dueAt}: the next apply (or \`cdktf-api-keys revoke-due\`) revokes it`);
+      // A summary of its own: Terraform folds warnings with one summary into one, and the apply's report of the revocation must show.
+      const diagnostics = notes.map((w) => warning(`Revocation due at the secret path of API key ${spec.address}`, w));
+      return { newState: { ...current, status, rotates_at: rotatesAt, revocations_due: revocationsDue }, diagnostics };
     },
 
     async importState(id: string) {
@@ -196,6 +211,7 @@ const stateOf = (planned: TfObject, key: MintedKey): TfObject => ({
   created_at: key.createdAt,
   expires_at: key.expiresAt,
   rotates_at: rotationOf({ created_at: key.createdAt, expires_at: key.expiresAt }, planned)?.at.toISOString() ?? null,
+  revocations_due: null,
   status: "active",
 });
 

@@ -30,8 +30,8 @@ describe("apikeys_api_key plans", () => {
     rotate_before_expiry_days: null,
     overlap_minutes: null,
   };
-  const state: TfObject = { ...config, id: "key_1", prefix: "fln_abc", created_at: "2026-11-01T00:00:00Z", expires_at: null, rotates_at: null, status: "active" };
-  const computedNull = { id: null, prefix: null, created_at: null, expires_at: null, rotates_at: null, status: null };
+  const state: TfObject = { ...config, id: "key_1", prefix: "fln_abc", created_at: "2026-11-01T00:00:00Z", expires_at: null, rotates_at: null, revocations_due: null, status: "active" };
+  const computedNull = { id: null, prefix: null, created_at: null, expires_at: null, rotates_at: null, revocations_due: null, status: null };
   const plan = (prior: TfObject | null, proposed: TfObject | null) => resource.plan({ prior, proposed, config: proposed });
   /** The key resource of a provider whose clock reads `now` (the test-only clock variable). */
   const at = (now: string) => {
@@ -76,12 +76,19 @@ describe("apikeys_api_key plans", () => {
     expect(planned).toMatchObject({ id: UNKNOWN, status: "active" });
   });
 
-  test("a replacement's plan confirms the record of the key in state, so the create that runs first cannot adopt it", async () => {
+  test("a replacement's plan writes nothing to the store", async () => {
     const store = new AgeFileStore({ directory: path.join(dir, "secrets") });
     const record = { address: "stack/key", instanceId: "key_1", keyId: "key_1", serviceAccountId: "sa_1", name: "key", prefix: "fln_abc", createdAt: "2026-11-01T00:00:00Z", expiresAt: null };
     await store.writeKeyRecord("team/key", { ...record, confirmed: false });
-    await plan(state, { ...state, name: "key-v2" });
-    expect(await store.readKeyRecord("team/key")).toEqual({ ...record, confirmed: true });
+    const files = () => fs
+        .readdirSync(path.join(dir, "secrets"), { recursive: true })
+        .map(String)
+        .filter((f) => fs.statSync(path.join(dir, "secrets", f)).isFile())
+        .map((f) => [f, fs.readFileSync(path.join(dir, "secrets", f)).toString("base64")]);
+    const before = files();
+    const { requiresReplace } = await plan(state, { ...state, name: "key-v2" });
+    expect(requiresReplace).toEqual([["name"]]);
+    expect(files()).toEqual(before);
   });
 
   test("a new recipient, a new token variable or a new address is an update in place", async () => {
