@@ -1,6 +1,6 @@
 /**
  * The forms an API may echo a secret in (the JSON escapes of several encoders, URL encodings,
- * base64), and a check that no fragment of a secret in any of them is left in a text.
+ * base64, snake case), and a check that no fragment of a secret in any of them is left in a text.
  */
 
 /** Every character but letters and digits as `\u00xx` (`upper`: `\u00XX`, as .NET writes them). */
@@ -33,6 +33,8 @@ function encodings(token: string): string[] {
     JSON.stringify(JSON.stringify(token)).slice(1, -1),
     encodeURIComponent(token),
     new URLSearchParams({ t: token }).toString().slice(2),
+    // in snake case, as Factory's error code is made from its title
+    token.toLowerCase().replace(/[^a-z0-9]+/g, "_"),
   ];
   // base64 of the token behind a prefix of 0, 1 or 2 bytes: the characters that depend on the
   // token alone (those mixed with what comes before or after dropped, with a margin).
