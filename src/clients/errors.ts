@@ -4,12 +4,13 @@
  * {@link createApiError}, which maps an HTTP error response to the right subclass.
  *
  * Each API has its own error body shape. A small {@link ErrorBodyParser} per shape turns it into a
- * {@link ParsedErrorBody}; the client picks the parser for its API. Everything that ends up in an
- * error (message, title, detail, violations) is run through {@link redact} in the constructor, and
- * no error ever holds the request headers, the full URL or the underlying axios error.
+ * {@link ParsedErrorBody}; the client picks the parser for its API. The body is run through
+ * {@link redactDeep} before it is parsed, every text field of an error (and its message as a whole)
+ * through {@link redact} in the constructor, and no error ever holds the request headers, the full
+ * URL or the underlying axios error.
  */
 
-import { redact } from "../redact";
+import { redact, redactDeep } from "../redact";
 import { parseRetryAfter } from "./retry";
 
 /** One invalid field of a request, as the API reported it. */
@@ -74,32 +75,38 @@ export class ApiError extends Error {
   readonly path: string;
 
   constructor(init: ApiErrorInit) {
+    // Every text field is scrubbed on its own, and the message once more as a whole.
     const secrets = init.secrets ?? [];
     const clean = (text: string): string => redact(text, secrets);
+    const method = clean(init.method);
+    const path = clean(init.path);
+    const code = clean(init.code);
     const title = clean(init.title);
     const detail = clean(init.detail);
     const violations = (init.violations ?? []).map((v) => ({ field: clean(v.field), description: clean(v.description) }));
-    const path = clean(init.path);
+    const requestId = init.requestId === undefined ? undefined : clean(init.requestId);
     super(
-      formatMessage({
-        method: init.method,
-        path,
-        status: init.status,
-        code: clean(init.code),
-        text: detail || title,
-        violations,
-        requestId: init.requestId,
-        retries: init.retries ?? 0,
-        hint: init.hint === undefined ? undefined : clean(init.hint),
-      }),
+      clean(
+        formatMessage({
+          method,
+          path,
+          status: init.status,
+          code,
+          text: detail || title,
+          violations,
+          requestId,
+          retries: init.retries ?? 0,
+          hint: init.hint === undefined ? undefined : clean(init.hint),
+        }),
+      ),
     );
     this.status = init.status;
-    this.code = clean(init.code);
+    this.code = code;
     this.title = title;
     this.detail = detail;
     this.violations = violations;
-    if (init.requestId !== undefined) this.requestId = clean(init.requestId);
-    this.method = init.method;
+    if (requestId !== undefined) this.requestId = requestId;
+    this.method = method;
     this.path = path;
   }
 }
@@ -146,7 +153,7 @@ export class ConnectionError extends ApiError {
 
   constructor(init: ApiErrorInit & { readonly errno: string }) {
     super(init);
-    this.errno = init.errno;
+    this.errno = redact(init.errno, init.secrets ?? []);
   }
 }
 
@@ -221,7 +228,11 @@ export function createApiError(
   parser: ErrorBodyParser,
   context: ErrorContext,
 ): ApiError {
-  const parsed = parser(body) ?? parseTextBody(body);
+  // Scrubbed before it is read: a parser derives text from the body (Factory's code from the title,
+  // Flexprice's nested details as JSON, an excerpt of a text body cut at 200 characters), and what
+  // it derives would no longer hold the secret in a form that redact recognises.
+  const clean = redactDeep(body, context.secrets);
+  const parsed = parser(clean) ?? parseTextBody(clean);
   const init: ApiErrorInit = {
     status,
     code: parsed.code || defaultCode(status),
