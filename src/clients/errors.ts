@@ -26,6 +26,8 @@ export interface ParsedErrorBody {
   readonly title?: string;
   readonly detail?: string;
   readonly violations?: readonly FieldViolation[];
+  /** The key that replaced the one the request named (Factory's 409 on a key already rotated). */
+  readonly replacedBy?: string;
 }
 
 /** Reads one API's error body shape; returns undefined when `body` is not of that shape. */
@@ -39,6 +41,8 @@ export interface ApiErrorInit {
   readonly title: string;
   readonly detail: string;
   readonly violations?: readonly FieldViolation[];
+  /** See {@link ParsedErrorBody.replacedBy}. */
+  readonly replacedBy?: string;
   readonly requestId?: string;
   /** HTTP method, upper case. */
   readonly method: string;
@@ -69,6 +73,8 @@ export class ApiError extends Error {
   readonly violations: readonly FieldViolation[];
   /** The API's request id, when it sent one: quote it to the vendor's support. */
   readonly requestId?: string;
+  /** The key that replaced the one the request named, when the API said so (Factory: a key already rotated). */
+  readonly replacedBy?: string;
   /** HTTP method, upper case. */
   readonly method: string;
   /** API path, without base URL or query string. */
@@ -106,6 +112,7 @@ export class ApiError extends Error {
     this.detail = detail;
     this.violations = violations;
     if (requestId !== undefined) this.requestId = requestId;
+    if (init.replacedBy !== undefined) this.replacedBy = clean(init.replacedBy);
     this.method = method;
     this.path = path;
   }
@@ -239,6 +246,7 @@ export function createApiError(
     title: parsed.title || defaultTitle(status),
     detail: parsed.detail ?? "",
     violations: parsed.violations ?? [],
+    replacedBy: parsed.replacedBy,
     requestId: headerValue(headers, "x-request-id") ?? headerValue(headers, "request-id"),
     method: context.method,
     path: context.path,
@@ -319,7 +327,9 @@ export const parseFactoryError: ErrorBodyParser = (body) => {
       violations.push({ field: stringField(v, "field") ?? "", description: stringField(v, "description") ?? "" });
     }
   }
-  return { code, title, detail, violations };
+  // A 409 on a key already rotated names its replacement (metadata.replacedBy): the caller can resolve it.
+  const replacedBy = isRecord(metadata) ? stringField(metadata, "replacedBy") : undefined;
+  return { code, title, detail, violations, ...(replacedBy && /^[\w-]{1,128}$/.test(replacedBy) ? { replacedBy } : {}) };
 };
 
 /** `Too Many Requests` -> `too_many_requests`. */

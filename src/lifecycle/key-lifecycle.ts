@@ -92,7 +92,7 @@ export async function createKey(ctx: LifecycleContext, spec: KeySpec): Promise<W
   if (intent) warnings.push(...(await resolveIntent(ctx, store, spec, intent, previous)));
 
   const rotated = previous && previous.address === spec.address ? await nativeRotation(ctx, spec, previous) : undefined;
-  const minted = await mintAndStore(ctx, store, spec, rotated);
+  const minted = await mintAndStore(ctx, store, spec, rotated, warnings);
   if (rotated) warnings.push(`rotated key ${rotated.keyId} with the API's rotate endpoint; it stays valid for ${rotated.graceMinutes} more minutes`);
   if (previous) {
     // The path's earlier key: the replaced object of a replacement (its delete, still to run, finds
@@ -161,16 +161,26 @@ async function retire(ctx: LifecycleContext, store: SecretStoreBackend, spec: Ke
   return `revoked key ${old.keyId} ${what}`;
 }
 
-async function mintAndStore(ctx: LifecycleContext, store: SecretStoreBackend, spec: KeySpec, rotation?: NativeRotation): Promise<MintedKey> {
+async function mintAndStore(ctx: LifecycleContext, store: SecretStoreBackend, spec: KeySpec, rotation: NativeRotation | undefined, warnings: string[]): Promise<MintedKey> {
   const client = ctx.client(spec.api);
   const now = ctx.now();
   await store.writeMintIntent(spec.secretPath, { address: spec.address, serviceAccountId: spec.serviceAccountId, name: spec.name, startedAt: now.toISOString() });
   const expiresAt = spec.expiresInDays !== undefined ? new Date(now.getTime() + spec.expiresInDays * DAY_MS) : undefined;
   let created;
   try {
+    const create = () => client.createApiKey(spec.serviceAccountId, { name: spec.name, expiresAt, scopes: spec.scopes, type: spec.type });
     created = rotation
-      ? await client.rotateApiKey!(spec.serviceAccountId, rotation.keyId, { expiresAt, gracePeriodMinutes: rotation.graceMinutes })
-      : await client.createApiKey(spec.serviceAccountId, { name: spec.name, expiresAt, scopes: spec.scopes, type: spec.type });
+      ? await client.rotateApiKey!(spec.serviceAccountId, rotation.keyId, { expiresAt, gracePeriodMinutes: rotation.graceMinutes }).catch(async (e: unknown) => {
+          // Rotated already (409 naming the replacement): an earlier rotation whose answer was lost (a
+          // 502 after the server acted). Its value was never stored (the record would name it), so the
+          // replacement is revoked and a plain create mints the key; the old one retires as usual.
+          const replacedBy = (e as { replacedBy?: unknown }).replacedBy;
+          if (apiStatus(e) !== 409 || typeof replacedBy !== "string") throw e;
+          await client.revokeApiKey(spec.serviceAccountId, replacedBy);
+          warnings.push(`revoked key ${replacedBy}: an earlier rotation of key ${rotation.keyId} minted it but its answer was lost, so its value was never stored; a new key was created instead`);
+          return create();
+        })
+      : await create();
   } catch (e) {
     if (mayHaveActed(e)) {
       throw new Error(

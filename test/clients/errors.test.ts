@@ -13,6 +13,7 @@ import {
   ServerError,
   ValidationError,
   createApiError,
+  parseFactoryError,
   createConnectionError,
   parseProblemDetails,
 } from "../../src/clients/errors";
@@ -179,5 +180,17 @@ describe("did the server act", () => {
     expect(apiStatus(Object.assign(new Error("x"), { status: 404, code: "not_found" }))).toBe(404);
     expect(apiStatus(Object.assign(new Error("x"), { status: 404 }))).toBeUndefined();
     expect(apiStatus(undefined)).toBeUndefined();
+  });
+});
+
+describe("Factory's 409 on a key already rotated", () => {
+  test("names the replacement, and only an id-shaped one", () => {
+    const body = (replacedBy: unknown) => ({ detail: "already rotated", status: 409, title: "Conflict", metadata: { keyId: "key_a", replacedBy } });
+    expect(parseFactoryError(body("key_b-1"))).toMatchObject({ code: "conflict", replacedBy: "key_b-1" });
+    expect(parseFactoryError(body("key b; drop"))?.replacedBy).toBeUndefined();
+    expect(parseFactoryError(body(42))?.replacedBy).toBeUndefined();
+    const error = createApiError(409, body("key_b"), {}, parseFactoryError, { method: "POST", path: "/rotate", secrets: [] });
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.replacedBy).toBe("key_b");
   });
 });

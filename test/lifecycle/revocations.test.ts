@@ -11,6 +11,7 @@ import { AgeFileStore } from "../../src/stores/age-file-store";
 import { generateIdentityFiles, readIdentity } from "../../src/stores/age-identity";
 import { TEST_CLOCK_ENV } from "../../src/clock";
 import type { FactorySnapshot } from "../../src/emulator/factory-emulator";
+import { startFaultProxy } from "../support/fault-proxy";
 
 /**
  * Pending revocations against the real emulator and the real store: a replaced key with an overlap
@@ -147,6 +148,35 @@ describe("Factory replacements", () => {
     const oldKey = keysNow().find((k) => k.id === old.id)!;
     expect(oldKey.replacedBy).toBe(replacement.id);
     expect(Date.parse(oldKey.revokedAt!) - Date.now()).toBeGreaterThan(2 * 60_000);
+  });
+
+  test("a rotation whose answer was lost (a 502 after Factory rotated): the next create resolves Factory's 409 and stores a working key", async () => {
+    spec = { ...spec, overlapMinutes: 3 };
+    const { value: old } = await createKey(ctx, spec);
+    const proxy = await startFaultProxy(emulator.url);
+    try {
+      proxy.when({ method: "POST", path: /\/rotate$/ }).forwardThen502();
+      const viaProxy = { ...spec, api: { ...spec.api, baseUrl: proxy.url } };
+      const proxied = new ProviderContext({ FACTORY_TOKEN: emulator.adminToken }, dir);
+      proxied.configure(".");
+      await expect(createKey(proxied, viaProxy)).rejects.toThrow(/may have created key "deploy" anyway/);
+    } finally {
+      await proxy.close();
+    }
+    const lost = keysNow().find((k) => k.id !== old.id)!; // minted by the rotation, its value never stored
+    expect(keysNow().find((k) => k.id === old.id)!.replacedBy).toBe(lost.id);
+
+    const again = new ProviderContext({ FACTORY_TOKEN: emulator.adminToken }, dir);
+    again.configure(".");
+    const { value: replacement, warnings } = await createKey(again, spec);
+    expect(warnings.join("\n")).toContain(`key ${lost.id}`);
+    const stored = await new AgeFileStore({ directory: path.join(dir, "secrets"), identity: readIdentity(path.join(dir, "identity.txt")) }).readSecret("ci/deploy");
+    expect(stored.keyId).toBe(replacement.id);
+    expect(await createClient(spec.api, emulator.adminToken).authenticates(stored.value, spec.serviceAccountId)).toBe(true);
+    expect(keysNow().find((k) => k.id === lost.id)!.revokedAt).not.toBeNull();
+    // A later apply is not blocked: the next rotation goes through the rotate endpoint again.
+    const next = await createKey(again, spec);
+    expect(next.warnings[0]).toBe(`rotated key ${replacement.id} with the API's rotate endpoint; it stays valid for 3 more minutes`);
   });
 
   test("no overlap: a plain create, and the old key is revoked only once the new one is stored", async () => {
