@@ -14,8 +14,9 @@ export const REDACTED = "[REDACTED]";
  * replaced whole only.
  *
  * Such a run counts where it stands apart: on each side it meets a character that is not a letter
- * or digit (a separator, a quote, a line break, the end of the text), or the secret's own end. That
- * is what a cut looks like. A run of 8 to 15 buried in a longer word is left alone: that is how an
+ * or digit (a separator, a quote, a line break, the end of the text). That is what a cut looks like.
+ * (A secret's own start or end is no exemption: `...0123456789` would otherwise eat the digits of an
+ * AWS account id `123456789012` in an ARN.) A run of 8 to 15 buried in a longer word is left alone: that is how an
  * id shares a non-secret part with a key (`user_01M8VH92X...` and the key `sk_01M8VH92X...` made
  * in the same second share a ULID's timestamp). From {@link LONG_FRAGMENT} on, a run counts
  * anywhere. The price of redacting fragments: a secret's own prefix of 8+ characters (`fln_AbCd1234`,
@@ -84,11 +85,8 @@ export function redactDeep(value: unknown, secrets: readonly string[], depth = 0
 
 /** What the secrets compile to: every form of each, ready to look up. */
 interface Matcher {
-  /**
-   * Each {@link MIN_FRAGMENT}-character window of each form of each long secret, in lower case, with
-   * {@link FORM_START} and {@link FORM_END} set when it begins or ends a form.
-   */
-  readonly grams: ReadonlyMap<string, number>;
+  /** Each {@link MIN_FRAGMENT}-character window of each form of each long secret, in lower case. */
+  readonly grams: ReadonlySet<string>;
   /** The {@link windowHash} of each of {@link grams}. */
   readonly hashes: ReadonlySet<number>;
   /** The forms of each secret shorter than {@link MIN_FRAGMENT}, matched whole and case-sensitively. */
@@ -105,12 +103,8 @@ function matcherFor(secrets: readonly string[]): Matcher | undefined {
   return cached.matcher;
 }
 
-/** Flags of a window in {@link Matcher.grams}. */
-const FORM_START = 1;
-const FORM_END = 2;
-
 function compile(secrets: readonly string[]): Matcher {
-  const grams = new Map<string, number>();
+  const grams = new Set<string>();
   const wholes = new Set<string>();
   for (const secret of secrets) {
     if (secret.length < MIN_FRAGMENT) {
@@ -119,14 +113,10 @@ function compile(secrets: readonly string[]): Matcher {
     }
     for (const form of encodedForms(secret)) {
       const folded = foldCase(form);
-      const last = folded.length - MIN_FRAGMENT;
-      for (let i = 0; i <= last; i++) {
-        const gram = folded.slice(i, i + MIN_FRAGMENT);
-        grams.set(gram, (grams.get(gram) ?? 0) | (i === 0 ? FORM_START : 0) | (i === last ? FORM_END : 0));
-      }
+      for (let i = 0; i + MIN_FRAGMENT <= folded.length; i++) grams.add(folded.slice(i, i + MIN_FRAGMENT));
     }
   }
-  const hashes = new Set([...grams.keys()].map((gram) => windowHash(gram, 0)));
+  const hashes = new Set([...grams].map((gram) => windowHash(gram, 0)));
   return { grams, hashes, wholes: [...wholes].sort((a, b) => b.length - a.length) };
 }
 
@@ -232,8 +222,8 @@ function matches(text: string, matcher: Matcher): [number, number][] {
       let j = i;
       while (j + 1 < flags.length && flags[j + 1] >= 0) j++;
       const to = j + MIN_FRAGMENT;
-      const apartBefore = i === 0 || (flags[i] & FORM_START) !== 0 || !isWordChar(text[i - 1]);
-      const apartAfter = to === text.length || (flags[j] & FORM_END) !== 0 || !isWordChar(text[to]);
+      const apartBefore = i === 0 || !isWordChar(text[i - 1]);
+      const apartAfter = to === text.length || !isWordChar(text[to]);
       if (to - i >= LONG_FRAGMENT || (apartBefore && apartAfter)) found.push([i, to]);
       i = j;
     }
@@ -249,15 +239,15 @@ const HASH_BASE = 31;
 const HASH_HIGHEST = Array.from({ length: MIN_FRAGMENT - 1 }).reduce<number>((power) => Math.imul(power, HASH_BASE), 1);
 
 /**
- * For each {@link MIN_FRAGMENT}-character window of `folded`, its flags in {@link Matcher.grams},
- * or -1 when it is none of them. A rolling hash rules out most windows without making a string.
+ * For each {@link MIN_FRAGMENT}-character window of `folded`, 0 when it is one of
+ * {@link Matcher.grams}, -1 when it is not. A rolling hash rules out most windows without making a string.
  */
 function windowFlags(folded: string, matcher: Matcher): Int8Array {
   const last = folded.length - MIN_FRAGMENT;
   const flags = new Int8Array(last + 1).fill(-1);
   let hash = windowHash(folded, 0);
   for (let i = 0; ; i++) {
-    if (matcher.hashes.has(hash)) flags[i] = matcher.grams.get(folded.slice(i, i + MIN_FRAGMENT)) ?? -1;
+    if (matcher.hashes.has(hash) && matcher.grams.has(folded.slice(i, i + MIN_FRAGMENT))) flags[i] = 0;
     if (i === last) return flags;
     hash = (Math.imul(hash - Math.imul(folded.charCodeAt(i), HASH_HIGHEST), HASH_BASE) + folded.charCodeAt(i + MIN_FRAGMENT)) | 0;
   }

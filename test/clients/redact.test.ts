@@ -169,3 +169,11 @@ describe("redactDeep", () => {
     expect(JSON.stringify(redactDeep(deep, []))).not.toContain("leaf");
   });
 });
+
+describe("a fragment at a secret's end glued to other digits", () => {
+  test("is not a cut: an AWS account id in an ARN survives a key value ending in the same digits", () => {
+    const arn = "User: arn:aws:iam::123456789012:user/ci is not authorized";
+    expect(redact(arn, ["fk_live_5ecret-Value-0123456789"])).toBe(arn);
+    expect(redact("cut: fk_live_5ecret-Value-01234567", ["fk_live_5ecret-Value-0123456789"])).toBe(`cut: ${REDACTED}`);
+  });
+});
