@@ -6,7 +6,8 @@ import { App, TerraformStack } from "cdktf";
 import { Api, SecretStore } from "../../src";
 import type { ApiKind } from "../../src/spec";
 import { startEmulator, RunningEmulator } from "../../src/emulator/start-emulator";
-import { generateIdentityFiles } from "../../src/stores/age-identity";
+import { AgeFileStore } from "../../src/stores/age-file-store";
+import { generateIdentityFiles, readIdentity } from "../../src/stores/age-identity";
 
 /** The result of one command, with its output kept for the secret canary. */
 export interface RunResult {
@@ -60,6 +61,27 @@ export class Project {
 
   public store(): SecretStore {
     return SecretStore.ageFile({ directory: "secrets", recipientFile: ".keys/recipient.txt" });
+  }
+
+  /** A reader of the project's age file store, with the identity (it decrypts). */
+  public reader(): AgeFileStore {
+    return new AgeFileStore({ directory: this.secretsDir, identity: readIdentity(this.identityFile) });
+  }
+
+  /** The ids of every active key the emulator holds, sorted. */
+  public activeKeyIds(): string[] {
+    return this.emulator
+      .inspect()
+      .apiKeys.filter((k: { status: string }) => k.status === "active")
+      .map((k: { id: string }) => k.id)
+      .sort();
+  }
+
+  /** The ids of the keys in a stack's state (`terraform show -json`), sorted. */
+  public async stateKeyIds(stackDir: string): Promise<string[]> {
+    const shown = JSON.parse((await this.ok(this.terraform(stackDir, ["show", "-json"]))).stdout);
+    const resources: { type: string; values: { id: string } }[] = shown.values?.root_module?.resources ?? [];
+    return resources.filter((r) => r.type === "apikeys_api_key").map((r) => r.values.id).sort();
   }
 
   /** Synthesizes one stack with the project directory as the working directory, as `cdktf synth` would. Returns the stack directory. */

@@ -5,8 +5,6 @@ import { TerraformStack } from "cdktf";
 import { ApiKey, ServiceAccount } from "../../src";
 import { TEST_CLOCK_ENV } from "../../src/clock";
 import { createClient } from "../../src/clients/create-client";
-import { AgeFileStore } from "../../src/stores/age-file-store";
-import { readIdentity } from "../../src/stores/age-identity";
 import { Project } from "./harness";
 
 /** Terraform wraps long lines: compare with whitespace collapsed. */
@@ -40,19 +38,10 @@ describe("end to end with terraform: partial failures", () => {
     });
     return stackDir;
   };
-  const reader = () => new AgeFileStore({ directory: project.secretsDir, identity: readIdentity(project.identityFile) });
+  const reader = () => project.reader();
   const client = () => createClient(project.api().toSpec(), project.emulator.adminToken);
-  const activeIds = () =>
-    project.emulator
-      .inspect()
-      .apiKeys.filter((k: { status: string }) => k.status === "active")
-      .map((k: { id: string }) => k.id)
-      .sort();
-  const stateKeyIds = async () => {
-    const shown = JSON.parse((await project.ok(project.terraform(stackDir, ["show", "-json"]))).stdout);
-    const resources: { type: string; values: { id: string } }[] = shown.values?.root_module?.resources ?? [];
-    return resources.filter((r) => r.type === "apikeys_api_key").map((r) => r.values.id).sort();
-  };
+  const activeIds = () => project.activeKeyIds();
+  const stateKeyIds = () => project.stateKeyIds(stackDir);
   const planCode = async (env: Record<string, string> = {}) => (await project.terraform(stackDir, ["plan", "-detailed-exitcode", "-input=false"], env)).code;
 
   beforeAll(async () => {

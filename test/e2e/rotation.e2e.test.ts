@@ -5,8 +5,6 @@ import { ApiKey, ServiceAccount } from "../../src";
 import { TEST_CLOCK_ENV } from "../../src/clock";
 import { createClient } from "../../src/clients/create-client";
 import type { FactorySnapshot } from "../../src/emulator/factory-emulator";
-import { AgeFileStore } from "../../src/stores/age-file-store";
-import { readIdentity } from "../../src/stores/age-identity";
 import { Project } from "./harness";
 
 /** Terraform wraps long lines: compare with whitespace collapsed. */
@@ -43,19 +41,10 @@ describe("end to end with terraform: rotation without downtime", () => {
     });
     return stackDir;
   };
-  const reader = () => new AgeFileStore({ directory: project.secretsDir, identity: readIdentity(project.identityFile) });
+  const reader = () => project.reader();
   const client = () => createClient(project.api().toSpec(), project.emulator.adminToken);
-  const activeIds = () =>
-    project.emulator
-      .inspect()
-      .apiKeys.filter((k: { status: string }) => k.status === "active")
-      .map((k: { id: string }) => k.id)
-      .sort();
-  const stateKeyIds = async () => {
-    const shown = JSON.parse((await project.ok(project.terraform(stackDir, ["show", "-json"]))).stdout);
-    const resources: { type: string; values: { id: string } }[] = shown.values?.root_module?.resources ?? [];
-    return resources.filter((r) => r.type === "apikeys_api_key").map((r) => r.values.id).sort();
-  };
+  const activeIds = () => project.activeKeyIds();
+  const stateKeyIds = () => project.stateKeyIds(stackDir);
   const planCode = async (env: Record<string, string> = {}) => (await project.terraform(stackDir, ["plan", "-detailed-exitcode", "-input=false"], env)).code;
 
   /**
@@ -203,7 +192,7 @@ describe("end to end with terraform: Factory rotation through its rotate endpoin
       new ApiKey(stack, "key", { serviceAccount: account, name: "deploy", store: project.store(), secretPath: "ci/deploy", rotateEveryDays: 30, overlapMinutes: 5 });
     });
     await project.apply(stackDir);
-    const reader = new AgeFileStore({ directory: project.secretsDir, identity: readIdentity(project.identityFile) });
+    const reader = project.reader();
     const old = await reader.readSecret("ci/deploy");
     const applied = await project.apply(stackDir, { [TEST_CLOCK_ENV]: "+31d" });
     expect(flat(applied.stdout + applied.stderr)).toMatch(new RegExp(`rotated key ${old.keyId} with the API's rotate endpoint; it stays valid for 5 more minutes`));
