@@ -8,7 +8,9 @@
  * - never two active keys for one resource: the key a path held before is retired by the create that
  *   stores a new one there, whether or not a state still holds it (a lost state, a killed apply);
  * - never the secret of a newer key removed: delete removes the secret only when the record at the
- *   path names the key being deleted;
+ *   path names the key being deleted, and reads everything it decides by before its first change (a
+ *   failed read fails the delete, nothing revoked);
+ * - nothing written by a refresh: `keyStatus` only reads (see the key resource for due revocations);
  * - never an empty secret path during a replacement: the resource is create-before-destroy, so the
  *   new key is stored before the old one is revoked (after `overlapMinutes`, through a pending
  *   revocation recorded in the store).
