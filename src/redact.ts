@@ -83,41 +83,56 @@ export function redactDeep(value: unknown, secrets: readonly string[], depth = 0
 
 // ---------------------------------------------------------------------------------------------
 
-/** What the secrets compile to: every form of each, ready to look up. */
+/**
+ * The secrets of one call, ready to look up. Each secret's windows are compiled once per process
+ * into {@link INDEX} and reused by every later call: a client passes the token and every key value
+ * it has seen (thousands in a large apply), one more after each mint, so compiling the whole set
+ * again on each call would cost each error message a fraction of a second.
+ */
 interface Matcher {
-  /** Each {@link MIN_FRAGMENT}-character window of each form of each long secret, in lower case. */
-  readonly grams: ReadonlySet<string>;
-  /** The {@link windowHash} of each of {@link grams}. */
-  readonly hashes: ReadonlySet<number>;
+  /** The secrets of this call that are {@link MIN_FRAGMENT} or longer. */
+  readonly long: ReadonlySet<string>;
   /** The forms of each secret shorter than {@link MIN_FRAGMENT}, matched whole and case-sensitively. */
   readonly wholes: readonly string[];
 }
 
-/** One compiled matcher, for the last set of secrets (callers pass the same set many times in a row). */
-let cached: { key: string; matcher: Matcher | undefined } | undefined;
+/** Every secret compiled so far: each lower-case window of each of its forms, and the secrets it belongs to. */
+const INDEX = {
+  compiled: new Set<string>(),
+  owners: new Map<string, string[]>(),
+  /** The {@link windowHash} of each window in `owners`. */
+  hashes: new Set<number>(),
+};
 
 function matcherFor(secrets: readonly string[]): Matcher | undefined {
-  const values = [...new Set(secrets)].filter((s) => s.length > 0).sort();
-  const key = values.join("\u0000");
-  if (cached?.key !== key) cached = { key, matcher: values.length === 0 ? undefined : compile(values) };
-  return cached.matcher;
-}
-
-function compile(secrets: readonly string[]): Matcher {
-  const grams = new Set<string>();
+  const long = new Set<string>();
   const wholes = new Set<string>();
   for (const secret of secrets) {
+    if (secret.length === 0) continue;
     if (secret.length < MIN_FRAGMENT) {
       wholes.add(secret);
       continue;
     }
-    for (const form of encodedForms(secret)) {
-      const folded = foldCase(form);
-      for (let i = 0; i + MIN_FRAGMENT <= folded.length; i++) grams.add(folded.slice(i, i + MIN_FRAGMENT));
+    long.add(secret);
+    if (!INDEX.compiled.has(secret)) compile(secret);
+  }
+  if (long.size === 0 && wholes.size === 0) return undefined;
+  return { long, wholes: [...wholes].sort((a, b) => b.length - a.length) };
+}
+
+function compile(secret: string): void {
+  INDEX.compiled.add(secret);
+  for (const form of encodedForms(secret)) {
+    const folded = foldCase(form);
+    for (let i = 0; i + MIN_FRAGMENT <= folded.length; i++) {
+      const gram = folded.slice(i, i + MIN_FRAGMENT);
+      const owners = INDEX.owners.get(gram);
+      if (!owners) {
+        INDEX.owners.set(gram, [secret]);
+        INDEX.hashes.add(windowHash(gram, 0));
+      } else if (!owners.includes(secret)) owners.push(secret);
     }
   }
-  const hashes = new Set([...grams].map((gram) => windowHash(gram, 0)));
-  return { grams, hashes, wholes: [...wholes].sort((a, b) => b.length - a.length) };
 }
 
 /**
@@ -210,11 +225,11 @@ function scrub(text: string, matcher: Matcher): string {
 
 /**
  * The [from, to) ranges of `text` that hold a secret: runs of overlapping windows found in
- * {@link Matcher.grams} that stand apart or are long (see {@link MIN_FRAGMENT}), and whole short secrets.
+ * for the secrets of {@link Matcher.long} that stand apart or are long (see {@link MIN_FRAGMENT}), and whole short secrets.
  */
 function matches(text: string, matcher: Matcher): [number, number][] {
   const found: [number, number][] = [];
-  if (matcher.grams.size > 0 && text.length >= MIN_FRAGMENT) {
+  if (matcher.long.size > 0 && text.length >= MIN_FRAGMENT) {
     const flags = windowFlags(foldCase(text), matcher);
     for (let i = 0; i < flags.length; i++) {
       if (flags[i] < 0) continue;
@@ -239,15 +254,15 @@ const HASH_BASE = 31;
 const HASH_HIGHEST = Array.from({ length: MIN_FRAGMENT - 1 }).reduce<number>((power) => Math.imul(power, HASH_BASE), 1);
 
 /**
- * For each {@link MIN_FRAGMENT}-character window of `folded`, 0 when it is one of
- * {@link Matcher.grams}, -1 when it is not. A rolling hash rules out most windows without making a string.
+ * For each {@link MIN_FRAGMENT}-character window of `folded`, 0 when it is a window of one of the
+ * call's secrets ({@link Matcher.long}), -1 when it is not. A rolling hash rules out most windows without making a string.
  */
 function windowFlags(folded: string, matcher: Matcher): Int8Array {
   const last = folded.length - MIN_FRAGMENT;
   const flags = new Int8Array(last + 1).fill(-1);
   let hash = windowHash(folded, 0);
   for (let i = 0; ; i++) {
-    if (matcher.hashes.has(hash) && matcher.grams.has(folded.slice(i, i + MIN_FRAGMENT))) flags[i] = 0;
+    if (INDEX.hashes.has(hash) && INDEX.owners.get(folded.slice(i, i + MIN_FRAGMENT))?.some((owner) => matcher.long.has(owner))) flags[i] = 0;
     if (i === last) return flags;
     hash = (Math.imul(hash - Math.imul(folded.charCodeAt(i), HASH_HIGHEST), HASH_BASE) + folded.charCodeAt(i + MIN_FRAGMENT)) | 0;
   }
