@@ -22,9 +22,13 @@ export const providerExecutableName = (version: string): string => `terraform-pr
 export const MIRROR_PLATFORMS: readonly string[] = ["linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64"];
 
 export const RESOURCE_TYPES = {
+  stackIdentity: `${PROVIDER.type}_stack`,
   serviceAccount: `${PROVIDER.type}_service_account`,
   apiKey: `${PROVIDER.type}_api_key`,
 } as const;
+
+/** The Terraform name of each stack's one `apikeys_stack` resource (its identity), the same in every stack. */
+export const STACK_IDENTITY_NAME = "stack_identity";
 
 /** Environment variables the provider reads. The admin token's variable is named per resource (`token_env`). */
 export const PROVIDER_ENV = {

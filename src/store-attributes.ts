@@ -31,8 +31,19 @@ export function storeToAttributes(spec: StoreSpec): Record<string, string> {
   }
 }
 
-/** Reads the map back; throws naming the missing or bad field. */
-export function storeFromAttributes(map: Readonly<Record<string, string>>): StoreSpec {
+/** Fields that say only how a secret is written (the age recipient, the KMS key, the recovery window). */
+const WRITING_ONLY = ["recipient", "kms_key_id", "recovery_window_days"];
+
+/** The map without what only writing needs: enough to list and read records (the stack identity's `stores`). */
+export function storeReadingAttributes(map: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).filter(([field]) => !WRITING_ONLY.includes(field)));
+}
+
+/**
+ * Reads the map back; throws naming the missing or bad field. With `reading`, the age recipient may be
+ * left out (see {@link storeReadingAttributes}): the store can then list and read, not write.
+ */
+export function storeFromAttributes(map: Readonly<Record<string, string>>, options: { reading?: boolean } = {}): StoreSpec {
   const need = (field: string): string => {
     const value = map[field];
     if (!value) throw new Error(`\`store.${field}\` is required for a ${map.kind} store`);
@@ -41,7 +52,7 @@ export function storeFromAttributes(map: Readonly<Record<string, string>>): Stor
   const opt = (field: string): string | undefined => map[field] || undefined;
   switch (map.kind) {
     case "age-file":
-      return { kind: "age-file", directory: need("directory"), recipient: need("recipient") };
+      return { kind: "age-file", directory: need("directory"), recipient: options.reading ? (map.recipient ?? "") : need("recipient") };
     case "aws-secrets-manager": {
       const days = opt("recovery_window_days");
       if (days !== undefined && !/^\d+$/.test(days)) throw new Error(`\`store.recovery_window_days\` must be a whole number of days (got ${JSON.stringify(days)})`);

@@ -3,6 +3,7 @@
  * whose result never reached the state nor the store. A pure function over what the API listed and
  * what the state and the stores name, so `status` can report them and the tests can check every rule.
  */
+import { declaredName } from "../lifecycle/ownership";
 import { API_CAPABILITIES } from "../apis";
 import type { ApiKeyInfo } from "../clients/types";
 import type { ApiSpec } from "../spec";
@@ -55,7 +56,7 @@ export function orphanKeys(query: OrphanQuery): OrphanKey[] {
       const where = `${api.baseUrl} ${api.environmentId ?? ""} ${key.id}`;
       if (seen.has(where) || query.known.has(key.id)) continue;
       if (key.status !== "active" || (key.expiresAt !== null && Date.parse(key.expiresAt) <= query.now.getTime())) continue;
-      if (global && !flexpriceNames.has(key.name)) continue;
+      if (global && !flexpriceNames.has(declaredName(key.name))) continue;
       seen.add(where);
       const account = key.serviceAccountId || (global ? null : serviceAccountId);
       orphans.push({

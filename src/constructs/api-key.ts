@@ -20,7 +20,8 @@ import {
 import { Carrier, createHookResource } from "./hook-resource";
 import { Engine, engineOf } from "./engine";
 import { escapeTemplate } from "./escape";
-import { apiKeysProvider, apiReference, storeAttributes, storeReference } from "./provider-resources";
+import { apiKeysProvider, apiReference, stackIdentityReference, storeAttributes, storeReference } from "./provider-resources";
+import { TAG_NAME_LENGTH } from "../lifecycle/ownership";
 import { KeyResources } from "./key-resources";
 import { legacyResourceLogicalId } from "./legacy-logical-id";
 import { RESOURCE_TYPES } from "../provider-contract";
@@ -177,6 +178,10 @@ export class ApiKey extends Construct implements ITerraformDependable {
 
     if (this.engine === "provider") {
       const stack = TerraformStack.of(this);
+      // The provider mints the key as `<name> #<tag>` (its declaration's tag, src/lifecycle/ownership.ts), within the APIs' 128.
+      if (!Token.isUnresolved(props.name) && props.name.length > 128 - TAG_NAME_LENGTH) {
+        throw invalidProp(where, "name", props.name, `must be at most ${128 - TAG_NAME_LENGTH} characters long: the provider adds a ${TAG_NAME_LENGTH}-character tag, and the APIs allow 128`);
+      }
       apiKeysProvider(this);
       const [apiRef, storeRef] = [apiReference(this, account.api), storeReference(this, props.store)];
       // The Terraform name follows the secret path, not the construct path: a renamed or moved construct
@@ -187,6 +192,7 @@ export class ApiKey extends Construct implements ITerraformDependable {
         movedFrom: legacyResourceLogicalId(this),
         attributes: {
           address: escapeTemplate(address),
+          owner: stackIdentityReference(this),
           api: apiRef,
           token_env: account.api.tokenEnv,
           service_account_id: account._accountId(stack),

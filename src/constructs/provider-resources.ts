@@ -10,11 +10,11 @@ import { Construct } from "constructs";
 import { App, onSynthesize, Lazy, TerraformLocal, TerraformProvider, TerraformResource, TerraformStack } from "../cdktf";
 import type { ISynthesisSession, ITerraformDependable } from "../cdktf";
 import { packageRoot } from "../package-root";
-import { MIRROR_PLATFORMS, PROVIDER, providerExecutableName, RESOURCE_TYPES } from "../provider-contract";
+import { MIRROR_PLATFORMS, PROVIDER, providerExecutableName, RESOURCE_TYPES, STACK_IDENTITY_NAME } from "../provider-contract";
 import type { Api } from "./api";
 import { hclOutputNotSupported, providerBundleMissing } from "./errors";
 import { escapeTemplate, escapeTemplates } from "./escape";
-import { storeToAttributes } from "../store-attributes";
+import { storeReadingAttributes, storeToAttributes } from "../store-attributes";
 import type { SecretStore } from "./secret-store";
 import { usePortableDefaultBackend } from "./portable-backend";
 
@@ -124,8 +124,23 @@ export function apiKeysProvider(scope: Construct): TerraformProvider {
   const bundle = path.join(root, "dist", "provider.cjs");
   if (!fs.existsSync(bundle)) throw providerBundleMissing(bundle);
   const { version } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
-  return new ApiKeysProvider(stack, PROVIDER_ID, version, bundle);
+  const provider = new ApiKeysProvider(stack, PROVIDER_ID, version, bundle);
+  // The stack's identity (src/provider/resources/stack-identity-resource.ts): every key and account names it as its owner.
+  new ProviderResource(stack, STACK_IDENTITY_NAME, RESOURCE_TYPES.stackIdentity, () => ({
+    name: escapeTemplate(stack.node.id),
+    stores: [...(storesOfStack.get(stack)?.values() ?? [])],
+  })).overrideLogicalId(STACK_IDENTITY_NAME);
+  return provider;
 }
+
+/** `owner` of a key or account in `scope`'s stack: a reference to the stack identity's id. */
+export function stackIdentityReference(scope: Construct): string {
+  apiKeysProvider(scope);
+  return `\${${RESOURCE_TYPES.stackIdentity}.${STACK_IDENTITY_NAME}.id}`;
+}
+
+/** Per stack: where its keys and accounts are stored (by content), for the identity's first-apply check. */
+const storesOfStack = new WeakMap<TerraformStack, Map<string, Record<string, string>>>();
 
 /** A resource of the `apikeys` provider with the attributes given (snake_case, as the schema names them). */
 export class ProviderResource extends TerraformResource {
@@ -196,7 +211,13 @@ export function apiReference(scope: Construct, api: Api): string {
 
 /** The `store` attribute of a resource in `scope`'s stack, as {@link apiReference}. */
 export function storeReference(scope: Construct, store: SecretStore): string {
-  return sharedMapReference(scope, "store", storeAttributes(store));
+  const attributes = storeAttributes(store);
+  const stack = TerraformStack.of(scope);
+  let stores = storesOfStack.get(stack);
+  if (!stores) storesOfStack.set(stack, (stores = new Map()));
+  const reading = storeReadingAttributes(attributes);
+  stores.set(JSON.stringify(Object.entries(reading).sort()), reading);
+  return sharedMapReference(scope, "store", attributes);
 }
 
 /**

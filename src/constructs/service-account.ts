@@ -9,7 +9,7 @@ import { accountsNotCreatable, accountWithoutStore, invalidProp, missingProp, no
 import { Carrier, createHookResource } from "./hook-resource";
 import { Engine, engineOf } from "./engine";
 import { escapeTemplate } from "./escape";
-import { apiReference, ProviderResource, storeReference } from "./provider-resources";
+import { apiReference, ProviderResource, stackIdentityReference, storeReference } from "./provider-resources";
 import { RESOURCE_TYPES } from "../provider-contract";
 import { SecretStore } from "./secret-store";
 import { checkAccountName, checkDescription, checkRoles } from "./validate";
@@ -164,8 +164,10 @@ export class ServiceAccount extends Construct implements IServiceAccount, ITerra
     if (this.engine === "provider") {
       const apiRef = apiReference(this, props.api);
       if (this.store) this.storeRef = storeReference(this, this.store);
+      const owner = stackIdentityReference(this);
       this.dependable = this.resource = new ProviderResource(this, "resource", RESOURCE_TYPES.serviceAccount, () => ({
         address: escapeTemplate(address),
+        owner,
         api: apiRef,
         token_env: props.api.tokenEnv,
         name: escapeTemplate(props.name),

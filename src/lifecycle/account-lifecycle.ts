@@ -4,21 +4,27 @@
  * kill, a 5xx after the server acted) is resolved by the next create, which adopts the account that
  * attempt made instead of failing on its name.
  *
- * Once a refresh sees the account in state, its record says so (`confirmed`) and stays until the
- * account is deleted: keys are create-before-destroy, and Terraform makes the accounts they depend on
- * create-before-destroy too. A Flownally account replaced under the same name (a new description)
- * would then be created while the old one still holds the name; the record tells that old account as
- * this construct's own, so it is deleted first (its keys are being replaced in the same apply).
+ * The record names the stack identity that owns it (./ownership) and a hash of what the account was
+ * created with. A later create by the same owner adopts the recorded account while it still matches
+ * (an apply that ended before Terraform saved it, a state lost and its identity imported back). One
+ * that no longer matches is the old object of a replacement: on an API whose account names are unique
+ * among active accounts (Flownally), it holds the name the new one needs, so it is deleted first (its
+ * keys are being replaced in the same apply). A refresh writes nothing.
  */
+import { createHash } from "crypto";
 import type { ServiceAccountInfo } from "../clients/types";
 import type { ApiSpec, StoreSpec } from "../spec";
+import type { AccountRecord } from "../stores/types";
 import type { LifecycleContext } from "./context";
 import { API_CAPABILITIES } from "../apis";
 import { mayHaveActed } from "../clients/errors";
 import type { WithWarnings } from "./key-lifecycle";
+import { ownedByAnother, ownershipConflict } from "./ownership";
 
 export interface AccountSpec {
   readonly address: string;
+  /** The stack identity (`apikeys_stack`) creating the account. */
+  readonly owner?: string;
   readonly api: ApiSpec;
   readonly name: string;
   readonly description?: string;
@@ -29,43 +35,49 @@ export interface AccountSpec {
 
 /** Accounts created this long before the pending record was written still count as its result (clock skew). */
 const PENDING_SKEW_MS = 10 * 60 * 1000;
-/** `instanceId` of the record while the create call is in flight, and once it returned (until a refresh sees the account in state). */
+/** `instanceId` of the record while the create call is in flight. */
 export const ACCOUNT_PENDING = "pending";
+/** `instanceId` of the record once the create returned. */
 export const ACCOUNT_CREATED = "created";
-/** `instanceId` of the record once a refresh saw the account in state. */
-export const ACCOUNT_CONFIRMED = "confirmed";
+/** `instanceId` of records that a refresh of an earlier version confirmed (seen in state). */
+const ACCOUNT_CONFIRMED = "confirmed";
 
-/** Creates the account, or adopts the one an earlier unclear or unsaved attempt created. */
+/** What the account is created with, hashed: the record's `specHash`. */
+export function accountSpecHash(spec: AccountSpec): string {
+  const what = JSON.stringify([spec.api.kind, spec.api.baseUrl, spec.api.environmentId ?? "", spec.name, spec.description ?? "", [...(spec.roles ?? [])].sort()]);
+  return `sha256:${createHash("sha256").update(what).digest("hex").slice(0, 32)}`;
+}
+
+/** Accounts each run adopted: the replaced object's delete, in the same run, must leave them. */
+const adoptedInRun = new WeakMap<LifecycleContext, Set<string>>();
+
+/** Creates the account, or adopts the one an earlier unclear or unsaved attempt of this owner created. */
 export async function createAccount(ctx: LifecycleContext, spec: AccountSpec): Promise<WithWarnings<ServiceAccountInfo>> {
   const store = spec.store ? ctx.store(spec.store) : undefined;
   const earlier = await store?.readAccountRecord(spec.address);
-  if (earlier && earlier.name === spec.name && (earlier.instanceId === ACCOUNT_PENDING || earlier.instanceId === ACCOUNT_CREATED)) {
-    ctx.changed(spec.api);
-    const accounts = await ctx.listAccounts(spec.api);
-    const since = Date.parse(earlier.createdAt) - PENDING_SKEW_MS;
-    const made =
-      earlier.instanceId === ACCOUNT_CREATED
-        ? accounts.filter((a) => a.id === earlier.serviceAccountId)
-        : accounts.filter((a) => a.name === spec.name && Date.parse(a.createdAt) >= since);
-    if (made.length === 1) {
-      await store!.writeAccountRecord({ ...earlier, instanceId: ACCOUNT_CREATED, serviceAccountId: made[0].id });
-      return { value: made[0], warnings: [`adopted service account ${made[0].id} ("${spec.name}"): an earlier apply created it but ended before Terraform saved it`] };
-    }
+  if (earlier && ownedByAnother(earlier, spec)) {
+    throw new Error(ownershipConflict(`service account ${earlier.serviceAccountId || `"${earlier.name}"`} recorded for ${spec.address}`, earlier, spec));
   }
   const warnings: string[] = [];
-  if (earlier && earlier.name === spec.name && earlier.instanceId === ACCOUNT_CONFIRMED) {
-    const replaced = await replacedUnderSameName(ctx, spec, earlier.serviceAccountId);
-    if (replaced === "adopt") {
-      return { value: (await ctx.listAccounts(spec.api)).find((a) => a.id === earlier.serviceAccountId)!, warnings: [`adopted service account ${earlier.serviceAccountId} ("${spec.name}"): this construct created it, and the state had lost it`] };
+  if (earlier && earlier.name === spec.name) {
+    const found = await recordedAccount(ctx, spec, earlier);
+    if (found.adopt) {
+      await store!.writeAccountRecord(recordOf(spec, ACCOUNT_CREATED, found.adopt));
+      let set = adoptedInRun.get(ctx);
+      if (!set) adoptedInRun.set(ctx, (set = new Set()));
+      set.add(found.adopt.id);
+      return { value: found.adopt, warnings: [`adopted service account ${found.adopt.id} ("${spec.name}"): ${found.why}`] };
     }
-    if (replaced === "deleted") {
+    if (found.replaced) {
+      await ctx.client(spec.api).deleteServiceAccount(found.replaced);
+      ctx.changed(spec.api);
       warnings.push(
-        `deleted service account ${earlier.serviceAccountId} ("${spec.name}") before creating its replacement: the API allows one active account per ` +
+        `deleted service account ${found.replaced} ("${spec.name}") before creating its replacement: the API allows one active account per ` +
           "name. Its keys stopped working until their replacements were stored, in this apply.",
       );
     }
   }
-  await store?.writeAccountRecord({ address: spec.address, instanceId: ACCOUNT_PENDING, serviceAccountId: "", name: spec.name, createdAt: ctx.now().toISOString() });
+  await store?.writeAccountRecord({ ...recordOf(spec, ACCOUNT_PENDING, { id: "", name: spec.name, createdAt: ctx.now().toISOString() }) });
   let account: ServiceAccountInfo;
   try {
     account = await ctx.client(spec.api).createServiceAccount({ name: spec.name, description: spec.description, roles: spec.roles });
@@ -75,35 +87,70 @@ export async function createAccount(ctx: LifecycleContext, spec: AccountSpec): P
   } finally {
     ctx.changed(spec.api);
   }
-  // Kept until a refresh sees the account in state: if Terraform never saves it, the next create adopts it.
-  await store?.writeAccountRecord({ address: spec.address, instanceId: ACCOUNT_CREATED, serviceAccountId: account.id, name: account.name, createdAt: account.createdAt });
+  // Kept while the account lives: if Terraform never saves it, the next create adopts it.
+  await store?.writeAccountRecord(recordOf(spec, ACCOUNT_CREATED, account));
   return { value: account, warnings };
 }
 
-/**
- * This construct's confirmed account still holds the name the new one needs (Flownally names are
- * unique among active accounts). Same description: the state lost it, adopt it. Another description:
- * it is the old object of this replacement, delete it now. Gone or another name: nothing in the way.
- */
-async function replacedUnderSameName(ctx: LifecycleContext, spec: AccountSpec, oldId: string): Promise<"adopt" | "deleted" | "free"> {
-  if (!API_CAPABILITIES[spec.api.kind].uniqueAccountNames) return "free";
-  ctx.changed(spec.api);
-  const old = (await ctx.listAccounts(spec.api)).find((a) => a.id === oldId);
-  if (!old || old.name !== spec.name) return "free";
-  if ((old.description ?? undefined) === (spec.description ?? undefined)) return "adopt";
-  await ctx.client(spec.api).deleteServiceAccount(oldId);
-  ctx.changed(spec.api);
-  return "deleted";
+function recordOf(spec: AccountSpec, instanceId: string, account: Pick<ServiceAccountInfo, "id" | "name" | "createdAt">): AccountRecord {
+  return {
+    address: spec.address,
+    ...(spec.owner ? { owner: spec.owner } : {}),
+    instanceId,
+    serviceAccountId: account.id,
+    name: account.name,
+    createdAt: account.createdAt,
+    specHash: accountSpecHash(spec),
+  };
 }
 
-/** A refresh found the account in state: its record says so from now on (see the file comment). */
-export async function confirmAccount(ctx: LifecycleContext, spec: AccountSpec, id: string): Promise<void> {
+/**
+ * What the account recorded for this construct (same owner, same name) is to the create: the result
+ * of an unclear or unsaved attempt (adopt it), the old object of a replacement that holds the name
+ * (delete it first), or nothing in the way.
+ */
+async function recordedAccount(ctx: LifecycleContext, spec: AccountSpec, earlier: AccountRecord): Promise<{ adopt?: ServiceAccountInfo; why?: string; replaced?: string }> {
+  ctx.changed(spec.api);
+  const accounts = await ctx.listAccounts(spec.api);
+  if (earlier.instanceId === ACCOUNT_PENDING) {
+    // The create call's answer was lost. Where names are unique, the account of that name is its result;
+    // elsewhere, the one of that name created since the record was written (give or take the skew).
+    const since = Date.parse(earlier.createdAt) - PENDING_SKEW_MS;
+    const unique = API_CAPABILITIES[spec.api.kind].uniqueAccountNames;
+    const made = accounts.filter((a) => a.name === spec.name && (unique || Date.parse(a.createdAt) >= since));
+    return made.length === 1 ? { adopt: made[0], why: "an earlier apply created it, but its answer was lost" } : {};
+  }
+  const live = accounts.find((a) => a.id === earlier.serviceAccountId);
+  if (!live || live.name !== spec.name) return {};
+  const matches = earlier.specHash
+    ? earlier.specHash === accountSpecHash(spec)
+    : // Records of earlier versions: unconfirmed ones were never saved; confirmed ones match by description.
+      earlier.instanceId !== ACCOUNT_CONFIRMED || (live.description ?? undefined) === (spec.description ?? undefined);
+  if (matches) return { adopt: live, why: "this stack created it, and the state does not hold it (an apply that ended before it was saved, or a lost state)" };
+  return API_CAPABILITIES[spec.api.kind].uniqueAccountNames ? { replaced: live.id } : {};
+}
+
+/**
+ * An in-place update (the stack identity came, the construct moved, the store changed): the record of
+ * the account in state names its owner, address and what it was created with, for a later create.
+ */
+export async function updateAccountRecord(ctx: LifecycleContext, spec: AccountSpec, account: Pick<ServiceAccountInfo, "id" | "name" | "createdAt">): Promise<void> {
   if (!spec.store) return;
   const store = ctx.store(spec.store);
   const record = await store.readAccountRecord(spec.address);
-  if (record && record.instanceId === ACCOUNT_CONFIRMED && record.serviceAccountId === id) return;
-  if (record && record.name === spec.name && record.instanceId === ACCOUNT_CREATED && record.serviceAccountId !== id) return; // another attempt's: left to resolve
-  await store.writeAccountRecord({ address: spec.address, instanceId: ACCOUNT_CONFIRMED, serviceAccountId: id, name: spec.name, createdAt: record?.createdAt ?? ctx.now().toISOString() });
+  if (record && record.serviceAccountId !== account.id && record.instanceId !== ACCOUNT_PENDING) return; // another account's: left alone
+  if (record && ownedByAnother(record, spec)) throw new Error(ownershipConflict(`service account ${account.id} recorded for ${spec.address}`, record, spec));
+  const wanted = recordOf(spec, ACCOUNT_CREATED, account);
+  if (record && record.owner === wanted.owner && record.specHash === wanted.specHash && record.serviceAccountId === account.id) return;
+  await store.writeAccountRecord(wanted);
+}
+
+/**
+ * The account is deleted: its record goes too, if it is this account's. False when this run's create
+ * adopted the account (a replacement of an account that still matched): then it must stay.
+ */
+export function mayDeleteAccount(ctx: LifecycleContext, id: string): boolean {
+  return !adoptedInRun.get(ctx)?.has(id);
 }
 
 /** The account is deleted: its record goes too, if it is this account's. */

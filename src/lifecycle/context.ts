@@ -16,6 +16,11 @@ export interface LifecycleContext {
   store(spec: StoreSpec, options?: { identity?: boolean }): SecretStoreBackend;
   /** The API's keys of one account, possibly cached until {@link changed}. */
   listKeys(api: ApiSpec, serviceAccountId: string): Promise<ApiKeyInfo[]>;
+  /**
+   * The account's keys as first listed in this run, never listed again after a change: enough to find
+   * keys that earlier runs left behind (each of them is in it), and one call per account per run.
+   */
+  keysSeenThisRun(api: ApiSpec, serviceAccountId: string): Promise<ApiKeyInfo[]>;
   listAccounts(api: ApiSpec): Promise<ServiceAccountInfo[]>;
   /** Forgets cached lists after a change (one account's keys, or the accounts when no id is given). */
   changed(api: ApiSpec, serviceAccountId?: string): void;

@@ -25,11 +25,14 @@ import type { LifecycleContext } from "./context";
 import { API_CAPABILITIES, listsKeyType } from "../apis";
 import { apiStatus, mayHaveActed } from "../clients/errors";
 import { carryOutRevocations, postponeRevocation } from "./revocations";
+import { declarationTag, declaredName, ownedByAnother, ownershipConflict, stackOf, tagOf, taggedName } from "./ownership";
 
 /** What the configuration asks for: the key's identity and where its value goes. */
 export interface KeySpec {
-  /** `<stack>/<construct path>`: who owns the secret path. */
+  /** `<stack>/<construct path>`: the declaration. */
   readonly address: string;
+  /** The stack identity (`apikeys_stack`) that owns the secret path; see ./ownership. */
+  readonly owner?: string;
   readonly api: ApiSpec;
   readonly serviceAccountId: string;
   readonly name: string;
@@ -76,22 +79,23 @@ export async function createKey(ctx: LifecycleContext, spec: KeySpec): Promise<W
   const store = ctx.store(spec.store);
   const warnings: string[] = [];
   const previous = await store.readKeyRecord(spec.secretPath);
-  if (previous && stackOf(previous.address) !== stackOf(spec.address)) {
-    throw new Error(
-      `secret_path "${spec.secretPath}" in store ${describeStore(spec.store)} holds the key of ${previous.address}, another stack; ` +
-        "nothing was minted. Give this key another secretPath, or destroy the other stack's key first.",
-    );
-  }
+  const where = `secret_path "${spec.secretPath}" in store ${describeStore(spec.store)}`;
+  if (previous && ownedByAnother(previous, spec)) throw new Error(ownershipConflict(`${where} holds key ${previous.keyId}, which`, previous, spec));
   const intent = await store.readMintIntent(spec.secretPath);
-  if (intent && stackOf(intent.address) !== stackOf(spec.address)) {
-    // Another stack's apply holds the path (minting now, or interrupted): only that stack, serialized
+  if (intent && ownedByAnother(intent, spec)) {
+    // Another owner's apply holds the path (minting now, or interrupted): only that owner, serialized
     // by its own state lock, may resolve its intent.
-    throw new Error(
-      `secret_path "${spec.secretPath}" in store ${describeStore(spec.store)} is claimed by ${intent.address}, another stack, which ` +
-        `started minting there at ${intent.startedAt}; nothing was minted. Give this key another secretPath.`,
-    );
+    throw new Error(ownershipConflict(`an attempt to mint a key at ${where} (started ${intent.startedAt})`, intent, spec));
   }
-  if (intent) warnings.push(...(await resolveIntent(ctx, store, spec, intent, previous)));
+  // An earlier attempt of a version without tags is found by its name and time, as it was then.
+  if (intent && !intent.tag) warnings.push(...(await resolveIntent(ctx, store, spec, intent, previous)));
+  const tag = declarationTag(spec);
+  if (tag) warnings.push(...(await reconcile(ctx, store, spec, spec.serviceAccountId, tag, previous)));
+  if (intent?.tag && (intent.tag !== tag || intent.serviceAccountId !== spec.serviceAccountId)) {
+    // The attempt was made for another account or under another tag (the construct moved since).
+    warnings.push(...(await reconcile(ctx, store, spec, intent.serviceAccountId, intent.tag, previous)));
+  }
+  if (intent?.tag) await store.deleteMintIntent(spec.secretPath);
 
   const rotated = previous && previous.address === spec.address ? await nativeRotation(ctx, spec, previous) : undefined;
   const minted = await mintAndStore(ctx, store, spec, rotated, warnings);
@@ -131,7 +135,7 @@ async function nativeRotation(ctx: LifecycleContext, spec: KeySpec, previous: Ke
   // Without an overlap the rotate endpoint would revoke the old key before the new one is stored:
   // a plain create, then the revocation once it is stored, leaves no such gap.
   if (!client.rotateApiKey || overlap < 1 || overlap > API_CAPABILITIES[spec.api.kind].rotateGraceMinutes) return undefined;
-  if (previous.serviceAccountId !== spec.serviceAccountId || previous.name !== spec.name) return undefined;
+  if (previous.serviceAccountId !== spec.serviceAccountId || declaredName(previous.name) !== spec.name) return undefined;
   const live = (await ctx.listKeys(spec.api, spec.serviceAccountId)).find((k) => k.id === previous.keyId);
   if (!live || live.status !== "active") return undefined;
   return { keyId: previous.keyId, graceMinutes: overlap };
@@ -166,11 +170,19 @@ async function retire(ctx: LifecycleContext, store: SecretStoreBackend, spec: Ke
 async function mintAndStore(ctx: LifecycleContext, store: SecretStoreBackend, spec: KeySpec, rotation: NativeRotation | undefined, warnings: string[]): Promise<MintedKey> {
   const client = ctx.client(spec.api);
   const now = ctx.now();
-  await store.writeMintIntent(spec.secretPath, { address: spec.address, serviceAccountId: spec.serviceAccountId, name: spec.name, startedAt: now.toISOString() });
+  const tag = declarationTag(spec);
+  await store.writeMintIntent(spec.secretPath, {
+    address: spec.address,
+    ...(spec.owner ? { owner: spec.owner } : {}),
+    serviceAccountId: spec.serviceAccountId,
+    name: spec.name,
+    ...(tag ? { tag } : {}),
+    startedAt: now.toISOString(),
+  });
   const expiresAt = spec.expiresInDays !== undefined ? new Date(now.getTime() + spec.expiresInDays * DAY_MS) : undefined;
   let created;
   try {
-    const create = () => client.createApiKey(spec.serviceAccountId, { name: spec.name, expiresAt, scopes: spec.scopes, type: spec.type });
+    const create = () => client.createApiKey(spec.serviceAccountId, { name: taggedName(spec.name, tag), expiresAt, scopes: spec.scopes, type: spec.type });
     created = rotation
       ? await client.rotateApiKey!(spec.serviceAccountId, rotation.keyId, { expiresAt, gracePeriodMinutes: rotation.graceMinutes }).catch(async (e: unknown) => {
           // Rotated already (409 naming the replacement): an earlier rotation whose answer was lost (a
@@ -186,8 +198,10 @@ async function mintAndStore(ctx: LifecycleContext, store: SecretStoreBackend, sp
   } catch (e) {
     if (mayHaveActed(e)) {
       throw new Error(
-        `${(e as Error).message}. The API may have created key "${spec.name}" anyway. Its value was not stored; the next apply ` +
-          `finds such a key (intent recorded at ${spec.secretPath}) and revokes it before minting again.`,
+        `${(e as Error).message}. The API may have created key "${taggedName(spec.name, tag)}" anyway. Its value was not stored; the next apply ` +
+          (tag
+            ? "finds such a key by its name's tag and revokes it before minting again."
+            : `finds such a key (intent recorded at ${spec.secretPath}) and revokes it before minting again.`),
       );
     }
     await store.deleteMintIntent(spec.secretPath);
@@ -198,10 +212,11 @@ async function mintAndStore(ctx: LifecycleContext, store: SecretStoreBackend, sp
   const { info } = created;
   const record: KeyRecord = {
     address: spec.address,
+    ...(spec.owner ? { owner: spec.owner } : {}),
     instanceId: info.id,
     keyId: info.id,
     serviceAccountId: spec.serviceAccountId,
-    name: info.name,
+    name: declaredName(info.name),
     prefix: info.prefix,
     createdAt: info.createdAt,
     expiresAt: info.expiresAt,
@@ -212,7 +227,7 @@ async function mintAndStore(ctx: LifecycleContext, store: SecretStoreBackend, sp
       value: created.value,
       keyId: info.id,
       serviceAccountId: spec.serviceAccountId,
-      name: info.name,
+      name: declaredName(info.name),
       createdAt: info.createdAt,
       expiresAt: info.expiresAt,
     });
@@ -256,6 +271,37 @@ async function resolveIntent(ctx: LifecycleContext, store: SecretStoreBackend, s
   return warnings;
 }
 
+/**
+ * Revokes every active key of this declaration (its name's tag) that the store does not hold: what an
+ * unclear or interrupted attempt minted, whatever the state, the clock or the record says. The key the
+ * record names and keys in their overlap (pending revocations) stay. A key of the same name at another
+ * path, or of another checkout, has another tag and is never touched.
+ */
+async function reconcile(ctx: LifecycleContext, store: SecretStoreBackend, spec: KeySpec, serviceAccountId: string, tag: string, stored?: KeyRecord): Promise<string[]> {
+  if (!listsKeyType(spec.api.kind, spec.type)) return []; // never listed (Flexprice's publishable keys): nothing to find
+  let keys: ApiKeyInfo[];
+  try {
+    // Keys minted by earlier runs are in any list taken during this one: a list per account per run does.
+    keys = await ctx.keysSeenThisRun(spec.api, serviceAccountId);
+  } catch (e) {
+    if (apiStatus(e) === 404 && serviceAccountId !== spec.serviceAccountId) return []; // that account is gone, and its keys with it
+    throw new Error(
+      `listing the keys of service account ${serviceAccountId}, to find keys of ${spec.address} that ${spec.secretPath} does not hold, ` +
+        `failed: ${(e as Error).message}. Nothing was minted; apply again once the API answers.`,
+    );
+  }
+  const ours = keys.filter((k) => k.status === "active" && tagOf(k.name) === tag && k.id !== stored?.keyId);
+  if (!ours.length) return [];
+  const waiting = new Set((await store.listPendingRevocations()).map((r) => r.keyId));
+  const warnings: string[] = [];
+  for (const key of ours.filter((k) => !waiting.has(k.id))) {
+    await ctx.client(spec.api).revokeApiKey(serviceAccountId, key.id);
+    ctx.changed(spec.api, serviceAccountId);
+    warnings.push(`revoked key ${key.id} ("${key.name}"): an earlier attempt minted it for ${spec.secretPath}, but its value was never stored there`);
+  }
+  return warnings;
+}
+
 /** What a refresh reports for the key: live in the API, unexpired, and its value in the store. */
 export async function keyStatus(ctx: LifecycleContext, spec: KeySpec, key: MintedKey): Promise<KeyStatus> {
   const store = ctx.store(spec.store);
@@ -277,11 +323,18 @@ export async function keyStatus(ctx: LifecycleContext, spec: KeySpec, key: Minte
   return "active";
 }
 
-/** The construct moved (a `moved` block): the record at the path names its new address, if it still holds this key. */
-export async function renameKeyOwner(ctx: LifecycleContext, spec: KeySpec, keyId: string): Promise<void> {
+/**
+ * The construct moved (a `moved` block), or the stack identity came (an upgrade, an imported identity):
+ * the record at the path names the construct's address and owner, if it still holds this key.
+ */
+export async function updateKeyOwner(ctx: LifecycleContext, spec: KeySpec, keyId: string): Promise<void> {
   const store = ctx.store(spec.store);
   const record = await store.readKeyRecord(spec.secretPath);
-  if (record && record.keyId === keyId && record.address !== spec.address) await store.writeKeyRecord(spec.secretPath, { ...record, address: spec.address });
+  if (!record || record.keyId !== keyId) return;
+  if (record.owner && spec.owner && record.owner !== spec.owner) throw new Error(ownershipConflict(`key ${keyId} at ${spec.secretPath}`, record, spec));
+  if (record.address !== spec.address || (spec.owner && record.owner !== spec.owner)) {
+    await store.writeKeyRecord(spec.secretPath, { ...record, address: spec.address, ...(spec.owner ? { owner: spec.owner } : {}) });
+  }
 }
 
 /** The recipient changed: the stored value is decrypted with the identity and written again to the new recipient. */
@@ -345,5 +398,3 @@ export async function deleteKey(ctx: LifecycleContext, spec: KeySpec, keyId: str
     );
   }
 }
-
-const stackOf = (address: string): string => address.split("/")[0];

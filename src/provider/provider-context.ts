@@ -18,6 +18,7 @@ export class ProviderContext implements LifecycleContext {
   private projectDir: string;
   private readonly clients = new Map<string, KeyManagementClient>();
   private readonly keyLists = new Map<string, Promise<ApiKeyInfo[]>>();
+  private readonly firstKeyLists = new Map<string, Promise<ApiKeyInfo[]>>();
   private readonly accountLists = new Map<string, Promise<ServiceAccountInfo[]>>();
   private readonly onceResults = new Map<string, Promise<unknown>>();
   private readonly stores = new Map<string, SecretStoreBackend>();
@@ -98,6 +99,17 @@ export class ProviderContext implements LifecycleContext {
       list = this.client(api).listApiKeys(serviceAccountId);
       list.catch(() => this.keyLists.delete(key));
       this.keyLists.set(key, list);
+    }
+    return list;
+  }
+
+  public keysSeenThisRun(api: ApiSpec, serviceAccountId: string): Promise<ApiKeyInfo[]> {
+    const key = `${apiKey(api)}\n${serviceAccountId}`;
+    let list = this.firstKeyLists.get(key);
+    if (!list) {
+      list = this.listKeys(api, serviceAccountId);
+      list.catch(() => this.firstKeyLists.delete(key));
+      this.firstKeyLists.set(key, list);
     }
     return list;
   }

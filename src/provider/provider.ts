@@ -1,5 +1,5 @@
 /**
- * The provider's top level: its configuration block, its two resource types, and what StopProvider
+ * The provider's top level: its configuration block, its resource types, and what StopProvider
  * does. The protocol layer serves it; the resources do the work.
  */
 import { RESOURCE_TYPES } from "../provider-contract";
@@ -7,6 +7,7 @@ import { ProviderContext } from "./provider-context";
 import type { ProviderHandler, Schema, TfObject } from "./protocol/types";
 import { apiKeyResource } from "./resources/api-key-resource";
 import { serviceAccountResource } from "./resources/service-account-resource";
+import { stackIdentityResource } from "./resources/stack-identity-resource";
 
 const schema: Schema = {
   version: 0,
@@ -26,6 +27,7 @@ export function createProvider(env: NodeJS.ProcessEnv = process.env, cwd: string
   return {
     schema,
     resources: {
+      [RESOURCE_TYPES.stackIdentity]: stackIdentityResource(ctx),
       [RESOURCE_TYPES.serviceAccount]: serviceAccountResource(ctx),
       [RESOURCE_TYPES.apiKey]: apiKeyResource(ctx),
     },

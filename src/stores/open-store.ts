@@ -12,7 +12,7 @@ import type { SecretStoreBackend } from "./types";
 export function openStore(spec: StoreSpec, projectDir: string, identity?: string, env: NodeJS.ProcessEnv = process.env): SecretStoreBackend {
   switch (spec.kind) {
     case "age-file":
-      return new AgeFileStore({ directory: path.resolve(projectDir, spec.directory), recipient: spec.recipient, identity });
+      return new AgeFileStore({ directory: path.resolve(projectDir, spec.directory), recipient: spec.recipient || undefined, identity });
     case "aws-secrets-manager": {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { AwsSecretsManagerStore } = require("./aws-secrets-manager-store") as typeof import("./aws-secrets-manager-store");

@@ -7,6 +7,8 @@ import type { ApiSpec } from "../spec";
 export interface KeyRecord {
   /** Stack name + construct path of the ApiKey that wrote it. */
   readonly address: string;
+  /** The stack identity that owns the path (src/lifecycle/ownership.ts); absent on earlier records and the hook engine's. */
+  readonly owner?: string;
   /** The Terraform resource instance (`self.id`) that wrote it. */
   readonly instanceId: string;
   readonly keyId: string;
@@ -30,8 +32,12 @@ export interface KeyRecord {
  */
 export interface MintIntent {
   readonly address: string;
+  /** The stack identity minting (absent on earlier intents). */
+  readonly owner?: string;
   readonly serviceAccountId: string;
+  /** The declared name; the key is minted as `<name> #<tag>` (absent on earlier intents, found by name and time). */
   readonly name: string;
+  readonly tag?: string;
   /** RFC 3339, taken just before the create call. */
   readonly startedAt: string;
 }
@@ -39,6 +45,10 @@ export interface MintIntent {
 /** The non-secret record of a service account created by a stack. */
 export interface AccountRecord {
   readonly address: string;
+  /** The stack identity that created the account (absent on earlier records). */
+  readonly owner?: string;
+  /** A hash of what the account was created with (name, description, roles): a create adopts it only if they still match. */
+  readonly specHash?: string;
   readonly instanceId: string;
   readonly serviceAccountId: string;
   readonly name: string;

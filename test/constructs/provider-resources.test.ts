@@ -80,7 +80,7 @@ describe("the provider engine (default)", () => {
     expect(new Set([account.api, ...keys.map((k) => k.api)]).size).toBe(1); // two equal Api objects, one map
     expect(account.store).toBe(keys[0].store); // the account's records go to its first key's store
     expect(keys.map((k) => withLocals(json, k).store.directory)).toEqual(["secrets", "secrets", "other"]);
-    expect(Object.keys(keys[0]).sort()).toEqual(["address", "api", "lifecycle", "name", "secret_path", "service_account_id", "store", "token_env"]);
+    expect(Object.keys(keys[0]).sort()).toEqual(["address", "api", "lifecycle", "name", "owner", "secret_path", "service_account_id", "store", "token_env"]);
   });
 
   test("a key in another stack than its account reaches the account's id through cdktf's cross-stack reference", () => {

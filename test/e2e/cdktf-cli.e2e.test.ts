@@ -21,7 +21,7 @@ describe("end to end with cdktf-cli: the quickstart", () => {
 
     const deployed = await project.run(cdktf, ["deploy", "--auto-approve"], project.dir, env);
     expect(deployed.code).toBe(0);
-    expect(deployed.stdout).toMatch(/Apply complete! Resources: 5 added/);
+    expect(deployed.stdout).toMatch(/Apply complete! Resources: 6 added/);
     const active = () => project.emulator.inspect().apiKeys.filter((k: { status: string }) => k.status === "active");
     expect(active()).toHaveLength(3);
     expect(Project.files(project.secretsDir).filter((f) => f.endsWith(".age")).map((f) => path.relative(project.secretsDir, f)).sort()).toEqual([

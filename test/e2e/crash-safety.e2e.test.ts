@@ -63,7 +63,7 @@ describe("end to end with terraform: no key orphaned, lost or duplicated", () =>
     fault(proxy);
     const failed = await project.terraform(stackDir, ["apply", "-auto-approve", "-input=false"]);
     expect(failed.code).not.toBe(0);
-    expect(flat(failed.stderr)).toMatch(/may have created key "\S+" anyway\. Its value was not stored; the next apply finds such a key .* and revokes it/);
+    expect(flat(failed.stderr)).toMatch(/may have created key "[^"]+" anyway\. Its value was not stored; the next apply finds such a key .* and revokes it/);
     proxy.clearRules();
     await project.ok(project.terraform(stackDir, ["apply", "-auto-approve", "-input=false"]));
     await expectHealthy(stackName, 30, stackDir);

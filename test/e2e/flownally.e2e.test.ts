@@ -43,7 +43,7 @@ describe("end to end with terraform: Flownally", () => {
 
   test("apply creates the accounts and keys, and each stored secret decrypts and authenticates", async () => {
     const result = await project.apply(stackDir);
-    expect(result.stdout).toMatch(/Apply complete! Resources: 5 added, 0 changed, 0 destroyed/);
+    expect(result.stdout).toMatch(/Apply complete! Resources: 6 added, 0 changed, 0 destroyed/);
     expect(result.stdout).toMatch(/apikeys_api_key\.key_billing_prod_[0-9a-f]{8}: Creation complete after \S+ \[id=key_\S+\]/);
 
     const { serviceAccounts, apiKeys } = project.emulator.inspect();
@@ -102,7 +102,7 @@ describe("end to end with terraform: Flownally", () => {
   test("destroy revokes every key, deletes every account and leaves the store empty", async () => {
     const values = [...minted];
     const result = await project.destroy(stackDir);
-    expect(result.stdout).toMatch(/Destroy complete! Resources: 5 destroyed/);
+    expect(result.stdout).toMatch(/Destroy complete! Resources: 6 destroyed/);
 
     const { serviceAccounts, apiKeys } = project.emulator.inspect();
     expect(serviceAccounts.filter((a: { deletedAt?: string | null }) => !a.deletedAt)).toHaveLength(0);

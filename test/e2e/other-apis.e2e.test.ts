@@ -20,7 +20,7 @@ describe.each([
       new ApiKey(stack, "deploy", { serviceAccount: ci, name: "deploy", expiresInDays: 30, store: project.store(), secretPath: "ci/deploy" });
       new ApiKey(stack, "nightly", { serviceAccount: ci, name: "nightly", store: project.store(), secretPath: "ci/nightly" });
     },
-    resources: 2,
+    resources: 3, // the two keys and the stack identity
     accountsAfterDestroy: 1,
   },
   {
@@ -30,7 +30,7 @@ describe.each([
       new ApiKey(stack, "server", { serviceAccount: ingest, name: "ingest-server", expiresInDays: 30, store: project.store(), secretPath: "ingest/server" });
       new ApiKey(stack, "browser", { serviceAccount: ingest, name: "ingest-browser", type: "publishable_key", store: project.store(), secretPath: "ingest/browser" });
     },
-    resources: 3,
+    resources: 4, // the account, two keys and the stack identity
     accountsAfterDestroy: 0,
   },
 ])("end to end with terraform: $kind", ({ kind, build, resources, accountsAfterDestroy }) => {

@@ -80,7 +80,7 @@ describe("end to end with terraform: partial failures", () => {
     expect(activeIds()).toEqual([]);
   });
 
-  test("a lost state orphans nothing: the next apply retires the keys no state holds, and the plan after it is empty", async () => {
+  test("a lost state orphans nothing: the apply stops at the stack identity, the import takes it back, then the keys no state holds are retired and the plan is empty", async () => {
     await project.apply(synth("lost", undefined));
     const before = await stateKeyIds();
     expect(activeIds()).toEqual(before);
@@ -88,6 +88,19 @@ describe("end to end with terraform: partial failures", () => {
     const account = accounts();
     fs.rmSync(path.join(stackDir, "terraform.tfstate"));
     fs.rmSync(path.join(stackDir, "terraform.tfstate.backup"), { force: true });
+
+    // Without its state the stack cannot tell itself from another checkout: the apply stops before anything changes.
+    const store = fingerprint(project.secretsDir);
+    const api = JSON.stringify(project.emulator.inspect());
+    const refused = await project.terraform(stackDir, ["apply", "-auto-approve", "-input=false"]);
+    expect(refused.code).toBe(1);
+    const said = flat(refused.stdout + refused.stderr);
+    expect(said).toMatch(/Stack "lost" already has keys in its stores under another identity/);
+    const identity = /terraform import apikeys_stack\.stack_identity (stk_[a-z2-7]{26})/.exec(said)?.[1];
+    expect(identity).toBeDefined();
+    expect(fingerprint(project.secretsDir)).toEqual(store);
+    expect(JSON.stringify(project.emulator.inspect())).toEqual(api);
+    await project.ok(project.terraform(stackDir, ["import", "-input=false", "apikeys_stack.stack_identity", identity!]));
 
     const again = await project.apply(stackDir);
     for (const id of before) expect(flat(again.stdout + again.stderr)).toMatch(new RegExp(`key ${id} \\(replaced at its path\\) stays valid until`));
@@ -106,5 +119,31 @@ describe("end to end with terraform: partial failures", () => {
     expect(await planCode({ [TEST_CLOCK_ENV]: "+61m" })).toBe(0);
     await project.destroy(stackDir, { [TEST_CLOCK_ENV]: "+61m" });
     expect(activeIds()).toEqual([]);
+  });
+
+  test("two checkouts of one stack with states of their own: the second is refused at its first apply, and alternating applies mint nothing", async () => {
+    const first = synth("twice", undefined);
+    await project.apply(first);
+    const keys = await stateKeyIds();
+    // A second checkout: the same synthesized stack in another directory, without the first one's state.
+    const second = path.join(project.dir, "second-checkout");
+    fs.cpSync(first, second, { recursive: true });
+    for (const file of ["terraform.tfstate", "terraform.tfstate.backup"]) fs.rmSync(path.join(second, file), { force: true });
+    const env = { CDKTF_API_KEYS_PROJECT_DIR: project.dir };
+    for (let round = 0; round < 2; round++) {
+      const refused = await project.terraform(second, ["apply", "-auto-approve", "-input=false"], env);
+      expect(refused.code).toBe(1);
+      expect(flat(refused.stdout + refused.stderr)).toMatch(/Stack "twice" already has keys in its stores under another identity .* Another checkout: give it stores or secret paths of its own/);
+      const again = await project.apply(first);
+      expect(flat(again.stdout)).toMatch(/No changes|0 added, 0 changed, 0 destroyed/);
+    }
+    expect(await stateKeyIds()).toEqual(keys);
+    expect(activeIds()).toEqual(keys);
+    expect(project.emulator.inspect().serviceAccounts.filter((a: { name: string; deletedAt?: string | null }) => a.name === "svc-twice" && !a.deletedAt)).toHaveLength(1);
+    for (const secretPath of paths) expect((await reader().readSecret(`twice/${secretPath}`)).keyId).toBe((await reader().readKeyRecord(`twice/${secretPath}`))!.keyId);
+    expect(await planCode()).toBe(0);
+    await project.destroy(first);
+    expect(activeIds()).toEqual([]);
+    fs.rmSync(second, { recursive: true, force: true });
   });
 });

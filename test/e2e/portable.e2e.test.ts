@@ -34,7 +34,7 @@ describe("end to end with terraform: a portable stack directory", () => {
     // The applying job says where the project's store lives.
     const env = { CDKTF_API_KEYS_PROJECT_DIR: project.dir };
     const applied = await project.apply(moved, env);
-    expect(applied.stdout).toMatch(/Resources: 2 added/);
+    expect(applied.stdout).toMatch(/Resources: 3 added/);
     const payload = await new AgeFileStore({ directory: project.secretsDir, identity: readIdentity(project.identityFile) }).readSecret("ci/deploy");
     const client = createClient(project.api().toSpec(), project.emulator.adminToken);
     expect(await client.authenticates(payload.value)).toBe(true);

@@ -59,7 +59,7 @@ describe("end to end with terraform: the provider owns the life cycle", () => {
 
   test("apply creates accounts and keys; state holds ids, never a value; outputs read the key's attributes", async () => {
     const applied = await apply({ accounts: { billing: ["prod", "staging"], reporting: ["ro"] } });
-    expect(applied.stdout).toMatch(/Apply complete! Resources: 5 added/);
+    expect(applied.stdout).toMatch(/Apply complete! Resources: 6 added/);
     expect(active()).toHaveLength(3);
     for (const p of ["billing/prod", "billing/staging", "reporting/ro"]) {
       const payload = await read(p);

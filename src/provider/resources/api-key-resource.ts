@@ -5,7 +5,7 @@
  * Refresh and plan are read-only: nothing is written to the store and nothing is changed in the API.
  */
 import type { ApiKeyType } from "../../spec";
-import { createKey, deleteKey, KeySpec, keyStatus, MintedKey, reencryptKey, renameKeyOwner, RevokedButNotCleanedError } from "../../lifecycle/key-lifecycle";
+import { createKey, deleteKey, KeySpec, keyStatus, MintedKey, reencryptKey, RevokedButNotCleanedError, updateKeyOwner } from "../../lifecycle/key-lifecycle";
 import { carryOutRevocations, describeRevocations } from "../../lifecycle/revocations";
 import type { PendingRevocation } from "../../stores/types";
 import { nextRotation, type RotationPolicy } from "../../rotation";
@@ -19,7 +19,12 @@ const schema: Schema = {
   description: "An API key minted by the key-management API; its one-time value goes straight into the secret store, never into state.",
   attributes: {
     id: { type: "string", computed: true, description: "The key's id in the API." },
-    address: { type: "string", required: true, description: "The construct that declares the key (`<stack>/<path>`): who owns its secret path." },
+    address: { type: "string", required: true, description: "The construct that declares the key (`<stack>/<path>`)." },
+    owner: {
+      type: "string",
+      optional: true,
+      description: "The stack identity (`apikeys_stack`'s id) that owns the key's secret path: a path another identity holds is never taken over.",
+    },
     ...API_ATTRIBUTES,
     service_account_id: { type: "string", required: true, description: "The account the key is minted for. Changing it replaces the key." },
     name: { type: "string", required: true, description: "The key's name. Changing it replaces the key." },
@@ -116,9 +121,9 @@ export function apiKeyResource(ctx: ProviderContext): ResourceHandler {
       if (spec.store.kind === "age-file" && !sameValue(storeMap(prior).recipient, spec.store.recipient)) {
         await ctx.gate.run(`re-encrypting ${spec.secretPath}`, () => reencryptKey(ctx, spec, str(prior, "id")));
       }
-      if (!sameValue(prior.address, planned.address)) {
-        // Moved (a `moved` block): the record at the path now names the new construct.
-        await ctx.gate.run(`recording ${spec.address} at ${spec.secretPath}`, () => renameKeyOwner(ctx, spec, str(prior, "id")));
+      if (!sameValue(prior.address, planned.address) || !sameValue(prior.owner, planned.owner)) {
+        // Moved (a `moved` block), or the stack identity came: the record at the path names them now.
+        await ctx.gate.run(`recording ${spec.address} at ${spec.secretPath}`, () => updateKeyOwner(ctx, spec, str(prior, "id")));
       }
       return { newState: planned, diagnostics: swept.map((w) => warning(`API key ${spec.address}`, w)) };
     },
@@ -160,6 +165,7 @@ export function apiKeyResource(ctx: ProviderContext): ResourceHandler {
 function specOf(obj: TfObject): KeySpec {
   return {
     address: str(obj, "address"),
+    owner: isKnown(obj.owner) ? optStr(obj, "owner") : undefined,
     api: apiOf(obj),
     serviceAccountId: str(obj, "service_account_id"),
     name: str(obj, "name"),

@@ -4,8 +4,8 @@
  */
 import type { ProviderContext } from "../provider-context";
 import type { ApplyRequest, ApplyResponse, PlanRequest, PlanResponse, ReadResponse, ResourceHandler, Schema, TfObject } from "../protocol/types";
-import { AccountSpec, confirmAccount, forgetAccount, createAccount } from "../../lifecycle/account-lifecycle";
-import { API_ATTRIBUTES, apiOf, changedPaths, optList, optStr, plannedForCreate, plannedForUpdate, storeOf, str } from "./values";
+import { AccountSpec, createAccount, forgetAccount, mayDeleteAccount, updateAccountRecord } from "../../lifecycle/account-lifecycle";
+import { API_ATTRIBUTES, apiOf, changedPaths, isKnown, optList, optStr, plannedForCreate, plannedForUpdate, storeOf, str } from "./values";
 
 const schema: Schema = {
   version: 0,
@@ -13,6 +13,7 @@ const schema: Schema = {
   attributes: {
     id: { type: "string", computed: true, description: "The account's id in the API." },
     address: { type: "string", optional: true, description: "The construct that declares the account (`<stack>/<path>`)." },
+    owner: { type: "string", optional: true, description: "The stack identity (`apikeys_stack`'s id) that owns the account's record." },
     ...API_ATTRIBUTES,
     name: { type: "string", required: true, description: "The account's name. Changing it replaces the account and its keys." },
     description: { type: "string", optional: true, description: "Description (Flownally). Changing it replaces the account." },
@@ -43,12 +44,23 @@ export function serviceAccountResource(ctx: ProviderContext): ResourceHandler {
       if (!planned) {
         if (!prior) return { newState: null };
         const api = apiOf(prior);
+        if (!mayDeleteAccount(ctx, str(prior, "id"))) {
+          const detail = `Account ${str(prior, "id")} was adopted by its replacement in this apply (it still matched the configuration), so it was not deleted.`;
+          return { newState: null, diagnostics: [{ severity: "warning", summary: `Service account ${str(prior, "address")}`, detail }] };
+        }
         await ctx.gate.run(`deleting service account ${str(prior, "id")}`, () => ctx.client(api).deleteServiceAccount(str(prior, "id")));
         ctx.changed(api);
         await forgetAccount(ctx, specOf(prior), str(prior, "id")); // no record of it is left behind
         return { newState: null };
       }
-      if (prior) return { newState: planned };
+      if (prior) {
+        // The stack identity came, the construct moved, the store changed: the record says so.
+        const id = str(prior, "id");
+        await ctx.gate.run(`recording service account ${id}`, () =>
+          updateAccountRecord(ctx, specOf(planned), { id, name: str(planned, "name"), createdAt: optStr(prior, "created_at") ?? ctx.now().toISOString() }),
+        );
+        return { newState: planned };
+      }
       const spec = specOf(planned);
       const { value: account, warnings } = await ctx.gate.run(`creating service account "${spec.name}"`, () => createAccount(ctx, spec));
       return {
@@ -60,8 +72,8 @@ export function serviceAccountResource(ctx: ProviderContext): ResourceHandler {
     async read(current: TfObject): Promise<ReadResponse> {
       if (current.api === null) return { newState: current }; // just imported: the plan looks it up with the configuration's API
       const id = str(current, "id");
+      // A refresh writes nothing: the record says what a create needs since the account was created.
       const found = (await ctx.listAccounts(apiOf(current))).some((a) => a.id === id);
-      if (found) await confirmAccount(ctx, specOf(current), id);
       return { newState: { ...current, status: found ? "active" : "missing" } };
     },
 
@@ -97,6 +109,7 @@ async function planImported(ctx: ProviderContext, prior: TfObject, proposed: TfO
 function specOf(obj: TfObject): AccountSpec {
   return {
     address: optStr(obj, "address") ?? str(obj, "name"),
+    owner: isKnown(obj.owner) ? optStr(obj, "owner") : undefined,
     api: apiOf(obj),
     name: str(obj, "name"),
     description: optStr(obj, "description"),
