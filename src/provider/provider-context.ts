@@ -119,14 +119,25 @@ export class ProviderContext implements LifecycleContext {
     else this.accountLists.delete(apiKey(api));
   }
 
-  private identity(): string {
+  /**
+   * The store to read a secret's value from (the `apikeys_secret` ephemeral resource): an age file store
+   * with the identity that decrypts it; Vault and Secrets Manager with their read credentials.
+   */
+  public reader(spec: StoreSpec, secretPath: string): SecretStoreBackend {
+    if (spec.kind !== "age-file") return this.store(spec);
+    const identity = this.identity(
+      `Opening the secret at secretPath "${secretPath}" needs the identity that decrypts the age file store: set ${PROVIDER_ENV.identity} ` +
+        "to the identity file (e.g. .keys/identity.txt, relative to the project directory) in the environment of terraform plan and apply.",
+    );
+    return stores().openStore(spec, this.projectDir, identity, this.env);
+  }
+
+  private identity(
+    missing = `Re-encrypting a stored secret to a new recipient needs the current identity: set ${PROVIDER_ENV.identity} to the ` +
+      "identity file that decrypts the store (e.g. .keys/identity.txt) and apply again. Nothing was changed.",
+  ): string {
     const file = this.env[PROVIDER_ENV.identity];
-    if (!file) {
-      throw new Error(
-        `Re-encrypting a stored secret to a new recipient needs the current identity: set ${PROVIDER_ENV.identity} to the ` +
-          "identity file that decrypts the store (e.g. .keys/identity.txt) and apply again. Nothing was changed.",
-      );
-    }
+    if (!file) throw new Error(missing);
     const resolved = path.resolve(this.projectDir, file);
     if (!fs.existsSync(resolved)) throw new Error(`${PROVIDER_ENV.identity} names ${resolved}, which does not exist.`);
     return stores().readIdentity(resolved);
