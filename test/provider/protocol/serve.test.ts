@@ -309,7 +309,7 @@ describe("serve (gRPC, in-process)", () => {
 
     test("Open decodes the configuration, encodes the result, renew_at and private; Close gets private back", async () => {
       const renewAt = new Date("2030-01-02T03:04:05.678Z");
-      served = await serveInProcess(withToken(async (config) => ({ result: { ...config, value: `v-${config.name}` }, renewAt, private: Buffer.from("handle-1") })));
+      served = await serveInProcess(withToken(async (config) => ({ result: { ...config, value: `v-${String(config.name)}` }, renewAt, private: Buffer.from("handle-1") })));
 
       const opened = await served.provider.OpenEphemeralResource({ type_name: "test_token", config: msgpack({ name: "a", value: null }) });
       const closing = await served.provider.CloseEphemeralResource({ type_name: "test_token", private: opened.private });
