@@ -58,6 +58,33 @@ describe("ApiKey.secretValue and ApiKey.generation", () => {
     );
   });
 
+  test("secretValue(scope) in another stack declares the block and the provider there; only the key's id crosses stacks", () => {
+    // GIVEN
+    const { app, stack, key } = keyIn();
+    const platform = new TerraformStack(app, "platform");
+
+    // WHEN
+    consumer(platform, "param", "aws_ssm_parameter", { value_wo: key.secretValue(platform), value_wo_version: key.generation });
+    app.synth();
+
+    // THEN
+    const json = JSON.parse(Testing.synth(platform, true));
+    const [name] = Object.keys(json.ephemeral.apikeys_secret);
+    expect(json.provider.apikeys).toBeDefined();
+    expect(json.resource.aws_ssm_parameter.param.value_wo).toBe(`\${ephemeral.apikeys_secret.${name}.value}`);
+    expect(json.ephemeral.apikeys_secret[name].key_id).toMatch(/^\$\{data\.terraform_remote_state\.\S+\.outputs\.\S+\}$/);
+    const origin = JSON.parse(Testing.synth(stack, true));
+    expect(Object.values(origin.output ?? {}).map((o: any) => o.value)).toContain(`\${apikeys_api_key.${name}.id}`);
+    expect(JSON.stringify(origin)).not.toMatch(/ephemeral\.apikeys_secret/);
+  });
+
+  test("the token carried to another stack would become a cross-stack output: synth refuses it and names secretValue(scope)", () => {
+    const { app, key } = keyIn();
+    const platform = new TerraformStack(app, "platform");
+    consumer(platform, "param", "aws_ssm_parameter", { value_wo: key.secretValue() });
+    expect(() => app.synth()).toThrow(/its secretValue\(\) is used in output "cross-stack-output-ephemeralapikeys_secret[^"]*".*call secretValue\(scope\) with a scope in that stack/s);
+  });
+
   test("the hooks engine cannot offer the value or the generation: the error names the fix", () => {
     const { key } = keyIn("hooks");
     expect(() => key.secretValue()).toThrow(/ApiKey test\/key: `secretValue\(\)` needs the provider engine.*Remove `engine: "hooks"`/);
