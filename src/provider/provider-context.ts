@@ -80,7 +80,7 @@ export class ProviderContext implements LifecycleContext {
     return client;
   }
 
-  /** The store a resource writes to (only the recipient: the provider never needs to read a secret, but to re-encrypt). */
+  /** The store a resource writes to (only the recipient: reading a secret is for re-encrypting, and for {@link reader}). */
   public store(spec: StoreSpec, options: { identity?: boolean } = {}): SecretStoreBackend {
     if (options.identity) return stores().openStore(spec, this.projectDir, this.identity(), this.env);
     // One store per location and process: a Vault store checks its mount once, an AWS one builds one SDK client.
