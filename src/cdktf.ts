@@ -66,6 +66,17 @@ export const TerraformStack: typeof Core.TerraformStack = core.TerraformStack;
 export type TerraformStack = Core.TerraformStack;
 export const TerraformElement: typeof Core.TerraformElement = core.TerraformElement;
 export type TerraformElement = Core.TerraformElement;
+/**
+ * CDK Terrain's (cdktn >= 0.24) class for an `ephemeral` block; undefined with cdktf 0.21, which has no
+ * ephemeral class (the library then writes the block through an element of its own).
+ */
+export const TerraformEphemeralResource: EphemeralResourceClass | undefined = (core as { TerraformEphemeralResource?: EphemeralResourceClass }).TerraformEphemeralResource;
+/** What the library uses of cdktn's `TerraformEphemeralResource` (its declarations are not cdktf 0.21's). */
+export interface EphemeralResourceClass {
+  new (scope: IConstruct, id: string, config: { terraformResourceType: string; terraformGeneratorMetadata?: { providerName: string } }): Core.TerraformElement & {
+    getStringAttribute(name: string): string;
+  };
+}
 export const Token: typeof Core.Token = core.Token;
 export const ref: typeof Core.ref = core.ref;
 export type Token = Core.Token;

@@ -30,11 +30,16 @@ export const RESOURCE_TYPES = {
 /** The Terraform name of each stack's one `apikeys_stack` resource (its identity), the same in every stack. */
 export const STACK_IDENTITY_NAME = "stack_identity";
 
+/** Ephemeral resource types (Terraform >= 1.10): opened at plan and apply, never stored. */
+export const EPHEMERAL_TYPES = {
+  secret: `${PROVIDER.type}_secret`,
+} as const;
+
 /** Environment variables the provider reads. The admin token's variable is named per resource (`token_env`). */
 export const PROVIDER_ENV = {
   /** Overrides where the project directory is (relative store directories resolve against it). */
   projectDir: "CDKTF_API_KEYS_PROJECT_DIR",
-  /** File holding the age identity: needed only to re-encrypt stored secrets when the recipient changes. */
+  /** File holding the age identity: needed to re-encrypt stored secrets when the recipient changes, and to open `apikeys_secret`. */
   identity: "CDKTF_API_KEYS_IDENTITY",
   /** Per-request timeout of API calls, in seconds (default 30). */
   requestTimeout: "CDKTF_API_KEYS_REQUEST_TIMEOUT",

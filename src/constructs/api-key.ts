@@ -16,7 +16,9 @@ import {
   notSupportedBy,
   providerEngineOnly,
   rotationNeedsProvider,
+  secretValueNeedsProvider,
 } from "./errors";
+import { ephemeralSecretValue } from "./ephemeral-secret";
 import { Carrier, createHookResource } from "./hook-resource";
 import { Engine, engineOf } from "./engine";
 import { escapeTemplate } from "./escape";
@@ -123,6 +125,7 @@ export class ApiKey extends Construct implements ITerraformDependable {
   private readonly resource?: TerraformResource;
   /** The provider engine's resource name (its row in the stack's KeyResources). */
   private readonly logicalId?: string;
+  private readonly store: SecretStore;
   private fqnToken?: string;
 
   constructor(scope: Construct, id: string, props: ApiKeyProps) {
@@ -173,6 +176,7 @@ export class ApiKey extends Construct implements ITerraformDependable {
     if (account.engine !== undefined && account.engine !== this.engine) throw engineMismatch(this.node.path, this.engine, account.node.path, account.engine);
     this.keyName = props.name;
     this.secretPath = props.secretPath;
+    this.store = props.store;
     const address = addressOf(this);
     account._offerStore(props.store);
 
@@ -263,6 +267,34 @@ export class ApiKey extends Construct implements ITerraformDependable {
   /** When the key expires, RFC 3339, or null if never (a token; provider engine). */
   public get expiresAt(): string {
     return this.providerAttribute("expires_at");
+  }
+
+  /**
+   * How many keys the secret path has held, this one included (a number token; provider engine). Not
+   * secret. It changes exactly when a new key is stored (create, rotation, replacement): pass it to
+   * the `*_wo_version` (or `*_wo_revision`) beside the write-only argument that takes
+   * {@link secretValue}, so the consumer re-sends the value then, and only then.
+   */
+  public get generation(): number {
+    if (this.engine !== "provider") throw providerEngineOnly(`ApiKey ${this.node.path}`, "generation");
+    return Token.asNumber(ref(`${RESOURCE_TYPES.apiKey}.${this.logicalId}.generation`, TerraformStack.of(this)));
+  }
+
+  /**
+   * The key's value, as a token for another resource's write-only argument (`*_wo`: e.g.
+   * `secret_string_wo`, `value_wo`, `data_json_wo`), opened from the store at plan and apply time by
+   * an `ephemeral "apikeys_secret"` block: never in plan, state or the synthesized JSON (Terraform
+   * >= 1.11 or OpenTofu >= 1.11). Feed {@link generation} to the argument's `*_wo_version`. Synth fails
+   * if the token is used where Terraform refuses an ephemeral value. Provider engine only.
+   *
+   * @param scope where the consumer is: the block is declared in its stack (default: the key's)
+   */
+  public secretValue(scope: Construct = this): string {
+    if (this.engine !== "provider") throw secretValueNeedsProvider(`ApiKey ${this.node.path}`);
+    apiKeysProvider(scope);
+    const store = storeReference(scope, this.store);
+    const keyId = this.keyId;
+    return ephemeralSecretValue(scope, this.logicalId!, this.node.path, () => ({ store, secret_path: this.secretPath, key_id: keyId }));
   }
 
   /** The Terraform address of the key's resource, so other resources can depend on it. */

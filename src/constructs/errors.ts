@@ -150,3 +150,17 @@ export const hclOutputNotSupported = (): ConfigurationError =>
     "cdktf-api-keys: HCL output (`hclOutput: true` on the App) is not supported: the stack's ServiceAccounts and ApiKeys are written " +
       "as JSON. Remove `hclOutput` (Terraform reads the synthesized cdk.tf.json as it is).",
   );
+
+export const ephemeralValueMisused = (owner: string, places: readonly string[]): ConfigurationError =>
+  new ConfigurationError(
+    `ApiKey ${owner}: its secretValue() is used in ${places.join(", ")}, where Terraform refuses an ephemeral value (it would be ` +
+      "stored in plan or state). Pass it only to a write-only argument, named `*_wo` (e.g. `secret_string_wo`, `value_wo`, `data_wo`), " +
+      "with `apiKey.generation` in its `*_wo_version` (or `*_wo_revision`), or to a provider block or another ephemeral block. " +
+      "To use the value in another stack, call secretValue(scope) with a scope in that stack.",
+  );
+
+export const secretValueNeedsProvider = (where: string): ConfigurationError =>
+  new ConfigurationError(
+    `${where}: \`secretValue()\` needs the provider engine: the value is opened by the provider's ephemeral resource apikeys_secret, and ` +
+      'the hooks engine (terraform_data or null_resource carriers) cannot offer one. Remove `engine: "hooks"` (the provider is the default).',
+  );

@@ -52,6 +52,8 @@ export interface MintedKey {
   readonly prefix: string;
   readonly createdAt: string;
   readonly expiresAt: string | null;
+  /** How many keys the secret path has held, this one included (see {@link generationOf}); set on create. */
+  readonly generation?: number;
 }
 
 /** A result plus the warnings worth showing (Terraform prints warning diagnostics). */
@@ -98,7 +100,7 @@ export async function createKey(ctx: LifecycleContext, spec: KeySpec): Promise<W
   if (intent?.tag) await store.deleteMintIntent(spec.secretPath);
 
   const rotated = previous && previous.address === spec.address ? await nativeRotation(ctx, spec, previous) : undefined;
-  const minted = await mintAndStore(ctx, store, spec, rotated, warnings);
+  const minted = await mintAndStore(ctx, store, spec, rotated, warnings, generationOf(previous) + 1);
   if (rotated) warnings.push(`rotated key ${rotated.keyId} with the API's rotate endpoint; it stays valid for ${rotated.graceMinutes} more minutes`);
   if (previous) {
     // The path's earlier key: the replaced object of a replacement (its delete, still to run, finds
@@ -167,7 +169,18 @@ async function retire(ctx: LifecycleContext, store: SecretStoreBackend, spec: Ke
   return `revoked key ${old.keyId} ${what}`;
 }
 
-async function mintAndStore(ctx: LifecycleContext, store: SecretStoreBackend, spec: KeySpec, rotation: NativeRotation | undefined, warnings: string[]): Promise<MintedKey> {
+/**
+ * The generation of the key a record names: its `generation`; 1 for a record written before there were
+ * generations; 0 with no record (the path is empty). A create stores the previous record's plus one, so
+ * it changes exactly when a new key is stored at the path, and a consumer's `*_wo_version` re-sends then.
+ */
+export function generationOf(record: KeyRecord | undefined): number {
+  if (!record) return 0;
+  const g = record.generation;
+  return typeof g === "number" && Number.isSafeInteger(g) && g > 0 ? g : 1;
+}
+
+async function mintAndStore(ctx: LifecycleContext, store: SecretStoreBackend, spec: KeySpec, rotation: NativeRotation | undefined, warnings: string[], generation: number): Promise<MintedKey> {
   const client = ctx.client(spec.api);
   const now = ctx.now();
   const tag = declarationTag(spec);
@@ -221,6 +234,7 @@ async function mintAndStore(ctx: LifecycleContext, store: SecretStoreBackend, sp
     createdAt: info.createdAt,
     expiresAt: info.expiresAt,
     confirmed: false,
+    generation,
   };
   try {
     await store.writeSecret(spec.secretPath, {
@@ -241,7 +255,7 @@ async function mintAndStore(ctx: LifecycleContext, store: SecretStoreBackend, sp
     throw new Error(`could not store the new key at ${spec.secretPath} (${(e as Error).message}), ${undo}.`);
   }
   await store.deleteMintIntent(spec.secretPath);
-  return { id: info.id, prefix: info.prefix, createdAt: info.createdAt, expiresAt: info.expiresAt };
+  return { id: info.id, prefix: info.prefix, createdAt: info.createdAt, expiresAt: info.expiresAt, generation };
 }
 
 /** Revokes every key an unclear earlier attempt may have minted whose value never reached the store. */
@@ -302,8 +316,11 @@ async function reconcile(ctx: LifecycleContext, store: SecretStoreBackend, spec:
   return warnings;
 }
 
-/** What a refresh reports for the key: live in the API, unexpired, and its value in the store. */
-export async function keyStatus(ctx: LifecycleContext, spec: KeySpec, key: MintedKey): Promise<KeyStatus> {
+/**
+ * What a refresh reports for the key: live in the API, unexpired, and its value in the store. The
+ * record read at the path, if any, is left in `found.record` (the resource takes the generation from it).
+ */
+export async function keyStatus(ctx: LifecycleContext, spec: KeySpec, key: MintedKey, found: { record?: KeyRecord } = {}): Promise<KeyStatus> {
   const store = ctx.store(spec.store);
   // Some keys never appear in the API's list (Flexprice's publishable keys): only the store can vouch for them.
   if (listsKeyType(spec.api.kind, spec.type)) {
@@ -319,6 +336,7 @@ export async function keyStatus(ctx: LifecycleContext, spec: KeySpec, key: Minte
     if (live.status === "expired" || (live.expiresAt !== null && Date.parse(live.expiresAt) <= ctx.now().getTime())) return "expired";
   }
   const record = await store.readKeyRecord(spec.secretPath);
+  found.record = record;
   if (!record || record.keyId !== key.id || !(await store.hasSecret(spec.secretPath))) return "secret_missing";
   return "active";
 }

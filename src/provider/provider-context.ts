@@ -81,7 +81,7 @@ export class ProviderContext implements LifecycleContext {
     return client;
   }
 
-  /** The store a resource writes to (only the recipient: the provider never needs to read a secret, but to re-encrypt). */
+  /** The store a resource writes to (only the recipient: reading a secret is for re-encrypting, and for {@link reader}). */
   public store(spec: StoreSpec, options: { identity?: boolean } = {}): SecretStoreBackend {
     if (options.identity) return stores().openStore(spec, this.projectDir, this.identity(), this.env);
     // One store per location and process: a Vault store checks its mount once, an AWS one builds one SDK client.
@@ -131,14 +131,25 @@ export class ProviderContext implements LifecycleContext {
     else this.accountLists.delete(apiKey(api));
   }
 
-  private identity(): string {
+  /**
+   * The store to read a secret's value from (the `apikeys_secret` ephemeral resource): an age file store
+   * with the identity that decrypts it; Vault and Secrets Manager with their read credentials.
+   */
+  public reader(spec: StoreSpec, secretPath: string): SecretStoreBackend {
+    if (spec.kind !== "age-file") return this.store(spec);
+    const identity = this.identity(
+      `Opening the secret at secretPath "${secretPath}" needs the identity that decrypts the age file store: set ${PROVIDER_ENV.identity} ` +
+        "to the identity file (e.g. .keys/identity.txt, relative to the project directory) in the environment of terraform plan and apply.",
+    );
+    return stores().openStore(spec, this.projectDir, identity, this.env);
+  }
+
+  private identity(
+    missing = `Re-encrypting a stored secret to a new recipient needs the current identity: set ${PROVIDER_ENV.identity} to the ` +
+      "identity file that decrypts the store (e.g. .keys/identity.txt) and apply again. Nothing was changed.",
+  ): string {
     const file = this.env[PROVIDER_ENV.identity];
-    if (!file) {
-      throw new Error(
-        `Re-encrypting a stored secret to a new recipient needs the current identity: set ${PROVIDER_ENV.identity} to the ` +
-          "identity file that decrypts the store (e.g. .keys/identity.txt) and apply again. Nothing was changed.",
-      );
-    }
+    if (!file) throw new Error(missing);
     const resolved = path.resolve(this.projectDir, file);
     if (!fs.existsSync(resolved)) throw new Error(`${PROVIDER_ENV.identity} names ${resolved}, which does not exist.`);
     return stores().readIdentity(resolved);

@@ -1,11 +1,13 @@
 /**
- * The provider's top level: its configuration block, its resource types, and what StopProvider
+ * The provider's top level: its configuration block, its resource types and its ephemeral
+ * resource type, and what StopProvider
  * does. The protocol layer serves it; the resources do the work.
  */
-import { RESOURCE_TYPES } from "../provider-contract";
+import { EPHEMERAL_TYPES, RESOURCE_TYPES } from "../provider-contract";
 import { ProviderContext } from "./provider-context";
 import type { ProviderHandler, Schema, TfObject } from "./protocol/types";
 import { apiKeyResource } from "./resources/api-key-resource";
+import { secretEphemeral } from "./resources/secret-ephemeral";
 import { serviceAccountResource } from "./resources/service-account-resource";
 import { stackIdentityResource } from "./resources/stack-identity-resource";
 
@@ -30,6 +32,9 @@ export function createProvider(env: NodeJS.ProcessEnv = process.env, cwd: string
       [RESOURCE_TYPES.stackIdentity]: stackIdentityResource(ctx),
       [RESOURCE_TYPES.serviceAccount]: serviceAccountResource(ctx),
       [RESOURCE_TYPES.apiKey]: apiKeyResource(ctx),
+    },
+    ephemeralResources: {
+      [EPHEMERAL_TYPES.secret]: secretEphemeral(ctx),
     },
     async configure(config: TfObject) {
       const projectDir = config.project_dir;

@@ -23,6 +23,11 @@ export interface KeyRecord {
    * written by the hook engine.
    */
   readonly confirmed?: boolean;
+  /**
+   * How many keys this secret path has held, this one included: the previous record's plus one, 1 at
+   * an empty path. Absent on records written before generations (they count as 1) and by the hook engine.
+   */
+  readonly generation?: number;
 }
 
 /**

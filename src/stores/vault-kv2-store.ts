@@ -104,6 +104,7 @@ export class VaultKv2Store implements SecretStoreBackend {
       createdAt: custom.createdAt,
       expiresAt: custom.expiresAt ? custom.expiresAt : null,
       ...(custom.confirmed !== undefined ? { confirmed: custom.confirmed === "true" } : {}),
+      ...(custom.generation !== undefined && /^[1-9][0-9]*$/.test(custom.generation) ? { generation: Number(custom.generation) } : {}),
     };
   }
 
@@ -113,6 +114,7 @@ export class VaultKv2Store implements SecretStoreBackend {
     for (const f of RECORD_FIELDS) custom[f] = record[f];
     custom.expiresAt = record.expiresAt ?? "";
     if (record.confirmed !== undefined) custom.confirmed = String(record.confirmed);
+    if (record.generation !== undefined) custom.generation = String(record.generation);
     for (const [field, value] of Object.entries(custom)) {
       if (Buffer.byteLength(value) > 512) {
         throw new VaultKv2StoreError(`the key record's ${field} is ${Buffer.byteLength(value)} bytes, and Vault keeps at most 512 per custom_metadata value: shorten the key's name or the construct path.`);

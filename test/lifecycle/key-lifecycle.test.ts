@@ -4,7 +4,8 @@ import * as path from "path";
 import { createClient } from "../../src/clients/create-client";
 import type { KeyManagementClient } from "../../src/clients/types";
 import { startEmulator, RunningEmulator } from "../../src/emulator/start-emulator";
-import { createKey, deleteKey, KeySpec, keyStatus, reencryptKey, RevokedButNotCleanedError } from "../../src/lifecycle/key-lifecycle";
+import { createKey, deleteKey, generationOf, KeySpec, keyStatus, reencryptKey, RevokedButNotCleanedError } from "../../src/lifecycle/key-lifecycle";
+import type { KeyRecord } from "../../src/stores/types";
 import { ProviderContext } from "../../src/provider/provider-context";
 import { AgeFileStore } from "../../src/stores/age-file-store";
 import { generateIdentityFiles, readIdentity } from "../../src/stores/age-identity";
@@ -47,6 +48,22 @@ describe("key life cycle (provider engine)", () => {
     expect(await store.readMintIntent("team/key")).toBeUndefined();
     expect(await store.readKeyRecord("team/key")).toMatchObject({ keyId: value.id, address: "stack/key" });
     expect(await keyStatus(ctx, spec, value)).toBe("active");
+  });
+
+  test("generation: 1 at an empty path, the previous record's plus one at each new key, and the refresh sees the record's", async () => {
+    const first = await createKey(ctx, spec);
+    const second = await createKey(ctx, spec);
+    expect([first.value.generation, second.value.generation]).toEqual([1, 2]);
+    expect((await store.readKeyRecord("team/key"))?.generation).toBe(2);
+    const found: { record?: KeyRecord } = {};
+    expect(await keyStatus(ctx, spec, second.value, found)).toBe("active");
+    expect(generationOf(found.record)).toBe(2);
+    // A record written before generations counts as 1: the next key is 2, a change a consumer sees.
+    const { generation: _dropped, ...older } = found.record!;
+    await store.writeKeyRecord("team/key", older);
+    expect(generationOf(await store.readKeyRecord("team/key"))).toBe(1);
+    expect((await createKey(ctx, spec)).value.generation).toBe(2);
+    expect(generationOf(undefined)).toBe(0);
   });
 
   test("an intent left by an unclear attempt: its stray key is revoked before a new one is minted", async () => {

@@ -106,6 +106,8 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect(await reader.readKeyRecord("k")).toEqual(keyRecord());
       await store.writeKeyRecord("k", keyRecord({ expiresAt: "2025-04-02T03:04:05.000Z", confirmed: true }));
       expect(await reader.readKeyRecord("k")).toEqual(keyRecord({ expiresAt: "2025-04-02T03:04:05.000Z", confirmed: true }));
+      await store.writeKeyRecord("k", keyRecord({ generation: 7 }));
+      expect(await reader.readKeyRecord("k")).toEqual(keyRecord({ generation: 7 }));
       for (let round = 0; round < 2; round++) {
         await store.deleteSecret("k");
         await store.deleteKeyRecord("k");

@@ -17,13 +17,15 @@ const SERVER_CAPABILITIES = { plan_destroy: false, get_provider_schema_optional:
 /** The provider-level RPCs over the provider's handler. */
 export function providerRpcs(provider: ProviderHandler): Record<string, Rpc> {
   const typeNames = () => Object.keys(provider.resources).sort();
+  const ephemeral = provider.ephemeralResources ?? {};
+  const ephemeralNames = () => Object.keys(ephemeral).sort();
   return {
     GetMetadata: async () => ({
       server_capabilities: SERVER_CAPABILITIES,
       resources: typeNames().map((type_name) => ({ type_name })),
       data_sources: [],
       functions: [],
-      ephemeral_resources: [],
+      ephemeral_resources: ephemeralNames().map((type_name) => ({ type_name })),
       diagnostics: [],
     }),
 
@@ -32,7 +34,7 @@ export function providerRpcs(provider: ProviderHandler): Record<string, Rpc> {
       resource_schemas: Object.fromEntries(typeNames().map((name) => [name, schemaMessage(provider.resources[name].schema)])),
       data_source_schemas: {},
       functions: {},
-      ephemeral_resource_schemas: {},
+      ephemeral_resource_schemas: Object.fromEntries(ephemeralNames().map((name) => [name, schemaMessage(ephemeral[name].schema)])),
       server_capabilities: SERVER_CAPABILITIES,
       diagnostics: [],
     }),

@@ -6,6 +6,7 @@
  */
 import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { diagnosticMessage, errorDiagnostic } from "./diagnostics";
+import { ephemeralRpcs } from "./ephemeral-rpcs";
 import type { Lifetime } from "./lifetime";
 import type { Rpc } from "./messages";
 import { providerRpcs } from "./provider-rpcs";
@@ -17,7 +18,7 @@ type Log = (line: string) => void;
 
 /** tfplugin6.Provider over the provider's handler. */
 export function providerService(provider: ProviderHandler, lifetime: Lifetime, log: Log): UntypedServiceImplementation {
-  const rpcs = { ...providerRpcs(provider), ...resourceRpcs(provider), ...unsupportedRpcs() };
+  const rpcs = { ...providerRpcs(provider), ...resourceRpcs(provider), ...ephemeralRpcs(provider), ...unsupportedRpcs() };
   return Object.fromEntries(Object.entries(rpcs).map(([name, rpc]) => [name, unary(name, rpc, lifetime, log)]));
 }
 

@@ -21,6 +21,7 @@ export function schemaMessage(schema: Schema): object {
         optional: a.optional ?? false,
         computed: a.computed ?? false,
         sensitive: a.sensitive ?? false,
+        write_only: a.writeOnly ?? false,
       };
     });
   return { version: schema.version, block: { version: schema.version, description: schema.description, description_kind: PLAIN, attributes } };

@@ -28,6 +28,11 @@ export interface AttributeSchema {
   readonly computed?: boolean;
   /** Hidden in plan output. */
   readonly sensitive?: boolean;
+  /**
+   * Write-only (Terraform >= 1.11): the configuration's value reaches plan and apply, and may come
+   * from an ephemeral value, but Terraform never stores it: it is null in what the provider returns.
+   */
+  readonly writeOnly?: boolean;
 }
 
 /** A flat block of attributes: all this provider needs (no nested blocks). */
@@ -105,12 +110,46 @@ export interface ResourceHandler {
   importState?(id: string): Promise<ImportResponse>;
 }
 
+/** What an ephemeral resource opens: its result, never stored by Terraform. */
+export interface OpenResponse {
+  /** The result object (the configuration with computed attributes filled in); null only with an error. */
+  readonly result: TfObject | null;
+  /** When Terraform should call renew, if the value must be kept alive; never, without one. */
+  readonly renewAt?: Date;
+  /** Opaque bytes Terraform hands back to renew and close (never shown or stored). */
+  readonly private?: Uint8Array;
+  readonly diagnostics?: readonly Diagnostic[];
+}
+
+export interface RenewResponse {
+  readonly renewAt?: Date;
+  readonly private?: Uint8Array;
+  readonly diagnostics?: readonly Diagnostic[];
+}
+
+/**
+ * One ephemeral resource type (Terraform >= 1.10): opened during plan and apply, its result kept in
+ * memory only, never in plan or state. Terraform opens it only once its configuration is wholly known.
+ * Thrown errors become an error diagnostic with the error's message.
+ */
+export interface EphemeralResourceHandler {
+  readonly schema: Schema;
+  validate?(config: TfObject): readonly Diagnostic[];
+  open(config: TfObject): Promise<OpenResponse>;
+  /** Called at `renewAt` with the `private` bytes open (or the last renew) returned. */
+  renew?(privateData: Uint8Array | undefined): Promise<RenewResponse>;
+  /** Called once Terraform no longer needs the value. */
+  close?(privateData: Uint8Array | undefined): Promise<readonly Diagnostic[]>;
+}
+
 /** The provider: its configuration schema, its resource types, and its life cycle. */
 export interface ProviderHandler {
   /** The `provider "<name>" {}` block's schema. */
   readonly schema: Schema;
   /** Resource type name (e.g. `apikeys_api_key`) -> handler. */
   readonly resources: { readonly [typeName: string]: ResourceHandler };
+  /** Ephemeral resource type name (e.g. `apikeys_secret`) -> handler. */
+  readonly ephemeralResources?: { readonly [typeName: string]: EphemeralResourceHandler };
   validateConfig?(config: TfObject): readonly Diagnostic[];
   /** ConfigureProvider: called once per provider process before any plan, apply, read or import. */
   configure(config: TfObject): Promise<readonly Diagnostic[]>;

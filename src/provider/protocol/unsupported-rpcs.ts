@@ -1,6 +1,6 @@
 /**
- * The tfplugin6.Provider RPCs for what this kind of provider does not have: data sources, ephemeral
- * resources, functions, and moving state between resource types. Terraform only calls most of them
+ * The tfplugin6.Provider RPCs for what this kind of provider does not have: data sources, functions,
+ * and moving state between resource types (ephemeral resources are in ephemeral-rpcs.ts). Terraform only calls most of them
  * for configuration that names such a thing, so each answers with a diagnostic saying so.
  */
 import { diagnosticMessage, unknownTypeDiagnostic, unsupportedDiagnostic } from "./diagnostics";
@@ -10,15 +10,11 @@ const unknownType = (kind: string) => async (request: TypeNameRequest) => ({
   diagnostics: [diagnosticMessage(unknownTypeDiagnostic(kind, request.type_name, []))],
 });
 
-/** The RPCs for data sources, ephemeral resources, functions and MoveResourceState. */
+/** The RPCs for data sources, functions and MoveResourceState. */
 export function unsupportedRpcs(): Record<string, Rpc> {
   return {
     ValidateDataResourceConfig: unknownType("data source"),
     ReadDataSource: unknownType("data source"),
-    ValidateEphemeralResourceConfig: unknownType("ephemeral resource"),
-    OpenEphemeralResource: unknownType("ephemeral resource"),
-    RenewEphemeralResource: unknownType("ephemeral resource"),
-    CloseEphemeralResource: unknownType("ephemeral resource"),
     GetFunctions: async () => ({ functions: {}, diagnostics: [] }),
     CallFunction: async (request: { name: string }) => ({ error: { text: `This provider has no function "${request.name}".` } }),
     MoveResourceState: async (request: { source_type_name: string; target_type_name: string }) => ({

@@ -5,7 +5,8 @@
  * Refresh and plan are read-only: nothing is written to the store and nothing is changed in the API.
  */
 import type { ApiKeyType } from "../../spec";
-import { createKey, deleteKey, KeySpec, keyStatus, MintedKey, reencryptKey, RevokedButNotCleanedError, updateKeyOwner } from "../../lifecycle/key-lifecycle";
+import { createKey, deleteKey, generationOf, KeySpec, keyStatus, MintedKey, reencryptKey, RevokedButNotCleanedError, updateKeyOwner } from "../../lifecycle/key-lifecycle";
+import type { KeyRecord } from "../../stores/types";
 import { carryOutRevocations, describeRevocations } from "../../lifecycle/revocations";
 import type { PendingRevocation } from "../../stores/types";
 import { nextRotation, type RotationPolicy } from "../../rotation";
@@ -43,6 +44,12 @@ const schema: Schema = {
       type: ["list", "string"],
       computed: true,
       description: "Earlier keys of this secret path whose overlap has ended, found by the last refresh; the plan shows them going, and the apply revokes them.",
+    },
+    generation: {
+      type: "number",
+      computed: true,
+      description:
+        "How many keys the secret path has held, this one included: it changes exactly when a new key is stored (create, rotation, replacement). Not secret: feed it to a consumer's `*_wo_version` so it re-sends the value then.",
     },
     rotates_at: { type: "string", computed: true, description: "When the rotation policy makes the key due (RFC 3339), or null without one." },
     status: {
@@ -133,7 +140,12 @@ export function apiKeyResource(ctx: ProviderContext): ResourceHandler {
       // A refresh changes nothing, in the store or the API: due revocations are reported, carried out by apply.
       const spec = specOf(current);
       const revocations = await dueAtPath(spec);
-      const live = await keyStatus(ctx, spec, keyOf(current));
+      const found: { record?: KeyRecord } = {};
+      const live = await keyStatus(ctx, spec, keyOf(current), found);
+      // The record names this key: its generation is the true one (1 for a record from before generations,
+      // so an older state gets one). A record that names another key keeps the state's: `status` says
+      // secret_missing and the plan replaces the key, which takes the next generation at create.
+      const generation = found.record?.keyId === str(current, "id") ? generationOf(found.record) : (current.generation ?? null);
       const due = rotationOf(current, current);
       const status = live === "active" && due !== undefined && due.at.getTime() <= ctx.now().getTime() ? "rotation_due" : live;
       const rotatesAt = due?.at.toISOString() ?? null;
@@ -141,7 +153,7 @@ export function apiKeyResource(ctx: ProviderContext): ResourceHandler {
       const notes = revocations.map((r) => `key ${r.keyId} of ${r.address} (${r.secretPath}) was due for revocation at ${r.dueAt}: the next apply (or \`cdktf-api-keys revoke-due\`) revokes it`);
       // A summary of its own: Terraform folds warnings with one summary into one, and the apply's report of the revocation must show.
       const diagnostics = notes.map((w) => warning(`Revocation due at the secret path of API key ${spec.address}`, w));
-      return { newState: { ...current, status, rotates_at: rotatesAt, revocations_due: revocationsDue }, diagnostics };
+      return { newState: { ...current, status, generation, rotates_at: rotatesAt, revocations_due: revocationsDue }, diagnostics };
     },
 
     async importState(id: string) {
@@ -216,6 +228,7 @@ const stateOf = (planned: TfObject, key: MintedKey): TfObject => ({
   prefix: key.prefix,
   created_at: key.createdAt,
   expires_at: key.expiresAt,
+  generation: key.generation ?? null,
   rotates_at: rotationOf({ created_at: key.createdAt, expires_at: key.expiresAt }, planned)?.at.toISOString() ?? null,
   revocations_due: null,
   status: "active",

@@ -275,6 +275,70 @@ describe("serve (gRPC, in-process)", () => {
     expect(move.diagnostics[0].summary).toMatch(/not supported/);
   });
 
+  describe("ephemeral resources", () => {
+    const tokenSchema: Schema = {
+      version: 0,
+      description: "A token.",
+      attributes: {
+        name: { type: "string", required: true, description: "Name." },
+        value: { type: "string", computed: true, sensitive: true, description: "Value." },
+      },
+    };
+    const closed: (string | undefined)[] = [];
+    const withToken = (open: (config: TfObject) => Promise<{ result: TfObject | null; renewAt?: Date; private?: Uint8Array }>) =>
+      provider(widget({ schema: { ...widgetSchema, attributes: { ...widgetSchema.attributes, secret_wo: { type: "string", optional: true, writeOnly: true, description: "Write-only." } } } }), {
+        ephemeralResources: {
+          test_token: {
+            schema: tokenSchema,
+            validate: (config) => (config.name === "" ? [{ severity: "error", summary: "`name` must not be empty", attribute: ["name"] }] : []),
+            open,
+            close: async (bytes) => (closed.push(bytes && Buffer.from(bytes).toString()), []),
+          },
+        },
+      });
+
+    test("GetMetadata and GetProviderSchema list them; an attribute says whether it is write-only", async () => {
+      served = await serveInProcess(withToken(async (config) => ({ result: config })));
+      const [metadata, schema] = await Promise.all([served.provider.GetMetadata({}), served.provider.GetProviderSchema({})]);
+      expect(metadata.ephemeral_resources).toEqual([{ type_name: "test_token" }]);
+      expect(schema.ephemeral_resource_schemas.test_token.block.attributes.find((a: { name: string }) => a.name === "value")).toMatchObject({ computed: true, sensitive: true });
+      const attributes = schema.resource_schemas.test_widget.block.attributes;
+      expect(attributes.find((a: { name: string }) => a.name === "secret_wo")).toMatchObject({ write_only: true });
+      expect(attributes.find((a: { name: string }) => a.name === "name")).toMatchObject({ write_only: false });
+    });
+
+    test("Open decodes the configuration, encodes the result, renew_at and private; Close gets private back", async () => {
+      const renewAt = new Date("2030-01-02T03:04:05.678Z");
+      served = await serveInProcess(withToken(async (config) => ({ result: { ...config, value: `v-${String(config.name)}` }, renewAt, private: Buffer.from("handle-1") })));
+
+      const opened = await served.provider.OpenEphemeralResource({ type_name: "test_token", config: msgpack({ name: "a", value: null }) });
+      const closing = await served.provider.CloseEphemeralResource({ type_name: "test_token", private: opened.private });
+
+      expect(fromWire(opened.result)).toEqual({ name: "a", value: "v-a" });
+      expect(opened.renew_at).toEqual({ seconds: Math.floor(renewAt.getTime() / 1000), nanos: 678_000_000 });
+      expect(Buffer.from(opened.private).toString()).toBe("handle-1");
+      expect(closing.diagnostics).toEqual([]);
+      expect(closed).toContain("handle-1");
+    });
+
+    test("a thrown error in Open is an error diagnostic with a null result; Validate's diagnostics come back with their path", async () => {
+      served = await serveInProcess(withToken(async () => Promise.reject(new Error("the vault is sealed"))));
+      const [opened, validated] = await Promise.all([
+        served.provider.OpenEphemeralResource({ type_name: "test_token", config: msgpack({ name: "a" }) }),
+        served.provider.ValidateEphemeralResourceConfig({ type_name: "test_token", config: msgpack({ name: "" }) }),
+      ]);
+      expect(opened.diagnostics).toEqual([expect.objectContaining({ severity: ERROR, summary: "the vault is sealed" })]);
+      expect(fromWire(opened.result)).toBeNull();
+      expect(validated.diagnostics[0]).toMatchObject({ severity: ERROR, summary: "`name` must not be empty", attribute: { steps: [{ attribute_name: "name" }] } });
+    });
+
+    test("an unknown type names the ones there are", async () => {
+      served = await serveInProcess(withToken(async (config) => ({ result: config })));
+      const opened = await served.provider.OpenEphemeralResource({ type_name: "test_other", config: NIL });
+      expect(opened.diagnostics[0].detail).toMatch(/It has: test_token\./);
+    });
+  });
+
   test("the health check answers SERVING", async () => {
     served = await serveInProcess(provider(widget()));
     await expect(served.health.Check({ service: "plugin" })).resolves.toEqual({ status: 1 }) // SERVING;

@@ -30,8 +30,8 @@ describe("apikeys_api_key plans", () => {
     rotate_before_expiry_days: null,
     overlap_minutes: null,
   };
-  const state: TfObject = { ...config, id: "key_1", prefix: "fln_abc", created_at: "2026-11-01T00:00:00Z", expires_at: null, rotates_at: null, revocations_due: null, status: "active" };
-  const computedNull = { id: null, prefix: null, created_at: null, expires_at: null, rotates_at: null, revocations_due: null, status: null };
+  const state: TfObject = { ...config, id: "key_1", prefix: "fln_abc", created_at: "2026-11-01T00:00:00Z", expires_at: null, generation: 1, rotates_at: null, revocations_due: null, status: "active" };
+  const computedNull = { id: null, prefix: null, created_at: null, expires_at: null, generation: null, rotates_at: null, revocations_due: null, status: null };
   const plan = (prior: TfObject | null, proposed: TfObject | null) => resource.plan({ prior, proposed, config: proposed });
   /** The key resource of a provider whose clock reads `now` (the test-only clock variable). */
   const at = (now: string) => {
@@ -51,7 +51,7 @@ describe("apikeys_api_key plans", () => {
 
   test("a new key: computed attributes are unknown until apply, status will be active", async () => {
     const { planned, requiresReplace } = await plan(null, { ...config, ...computedNull });
-    expect(planned).toMatchObject({ id: UNKNOWN, prefix: UNKNOWN, created_at: UNKNOWN, expires_at: UNKNOWN, status: "active", name: "key" });
+    expect(planned).toMatchObject({ id: UNKNOWN, prefix: UNKNOWN, created_at: UNKNOWN, expires_at: UNKNOWN, generation: UNKNOWN, status: "active", name: "key" });
     expect(requiresReplace).toBeUndefined();
   });
 
