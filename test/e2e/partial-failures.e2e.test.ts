@@ -146,4 +146,34 @@ describe("end to end with terraform: partial failures", () => {
     expect(activeIds()).toEqual([]);
     fs.rmSync(second, { recursive: true, force: true });
   });
+
+  test("a state backup restored from before a rotation: the next apply retires the keys that rotation minted, and only the declared keys stay active", async () => {
+    const dir = synth("restored", 30);
+    await project.apply(dir);
+    const backup = fs.readFileSync(path.join(dir, "terraform.tfstate"));
+    const original = await stateKeyIds();
+    await project.apply(dir, { [TEST_CLOCK_ENV]: "+31d" }); // a rotation: new keys, the old ones in their overlap
+    const rotated = await stateKeyIds();
+    expect(rotated.filter((id) => original.includes(id))).toEqual([]);
+    fs.writeFileSync(path.join(dir, "terraform.tfstate"), backup); // the backup knows nothing of the rotated keys
+
+    // The restored state's keys are no longer what their paths hold: plan shows it.
+    expect(await planCode({ [TEST_CLOCK_ENV]: "+92m" })).toBe(2);
+    await project.apply(dir, { [TEST_CLOCK_ENV]: "+92m" });
+    const after = await stateKeyIds();
+    expect(after).toHaveLength(paths.length);
+    expect(after.filter((id) => original.includes(id) || rotated.includes(id))).toEqual([]);
+    // The rotation's keys are retired with their overlap kept; once it is over, only the state's keys are active.
+    expect((await reader().listPendingRevocations()).map((r) => r.keyId).sort()).toEqual(expect.arrayContaining(rotated));
+    await project.apply(dir, { [TEST_CLOCK_ENV]: "+1d" });
+    expect(activeIds()).toEqual(after);
+    for (const secretPath of paths) {
+      const stored = await reader().readSecret(`restored/${secretPath}`);
+      expect(after).toContain(stored.keyId);
+      expect(await client().authenticates(stored.value)).toBe(true);
+    }
+    expect(await planCode({ [TEST_CLOCK_ENV]: "+1d" })).toBe(0);
+    await project.destroy(dir, { [TEST_CLOCK_ENV]: "+1d" });
+    expect(activeIds()).toEqual([]);
+  });
 });
