@@ -1,7 +1,9 @@
 import type { KeyManagementClient } from "../clients/types";
 import { describeStore } from "../spec";
 import type { ApiKeySpec, ServiceAccountRef } from "../spec";
-import type { KeyRecord, SecretStoreBackend } from "../stores/types";
+import type { SecretStoreBackend } from "../stores/types";
+import * as lifecycle from "../lifecycle/key-lifecycle";
+import { hookLifecycleContext } from "./lifecycle-context";
 import { HookError } from "./hook-error";
 import type { HookLog } from "./log";
 
@@ -16,12 +18,12 @@ export interface KeyHookDeps {
   readonly now?: () => Date;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 /**
- * Mints the key and writes its plaintext straight into the store, then the record beside it. The
- * plaintext lives only in this process's memory and the encrypted file. If storing fails the new key
- * is revoked again, so a failed create leaves neither an orphaned key nor a partial secret.
+ * Mints the key and writes its plaintext straight into the store, then the record beside it, through the
+ * shared key life cycle (src/lifecycle/key-lifecycle.ts), as the provider does: an intent recorded
+ * first, what an unclear earlier attempt left resolved before minting, the key an earlier instance left
+ * at the path retired, a failed store write undone. The plaintext lives only in this process's memory
+ * and the encrypted file.
  */
 export async function createKey(deps: KeyHookDeps): Promise<void> {
   const { spec, instanceId, client, store, log } = deps;
@@ -33,50 +35,26 @@ export async function createKey(deps: KeyHookDeps): Promise<void> {
         "Give this key another secretPath, or destroy the other stack's key first.",
     );
   }
-  if (previous && previous.instanceId !== instanceId) {
-    // The same construct's earlier key, whose destroy never ran (its instance left the state some other
-    // way): nothing in Terraform tracks it any more, so retire it instead of leaving it active, orphaned.
-    const outcome = await client.revokeApiKey(previous.serviceAccountId, previous.keyId);
-    await store.deleteSecret(spec.secretPath);
-    await store.deleteKeyRecord(spec.secretPath);
-    log.warn(`revoked key ${previous.keyId} left at ${spec.secretPath} by an earlier instance (${outcome})`);
-  }
-
-  const now = (deps.now ?? (() => new Date()))();
-  const expiresAt = spec.expiresInDays !== undefined ? new Date(now.getTime() + spec.expiresInDays * DAY_MS) : undefined;
   log.info(`minting key ${spec.name} for service account ${serviceAccountId}`);
-  const created = await client.createApiKey(serviceAccountId, { name: spec.name, expiresAt, scopes: spec.scopes, type: spec.type });
-  const { info } = created;
-  const record: KeyRecord = {
-    address: spec.address,
-    instanceId,
-    keyId: info.id,
-    serviceAccountId,
-    name: info.name,
-    prefix: info.prefix,
-    createdAt: info.createdAt,
-    expiresAt: info.expiresAt,
-  };
+  const ctx = hookLifecycleContext(client, store, deps.now);
+  let minted;
   try {
-    await store.writeSecret(spec.secretPath, {
-      value: created.value,
-      keyId: info.id,
-      serviceAccountId,
-      name: info.name,
-      createdAt: info.createdAt,
-      expiresAt: info.expiresAt,
-    });
-    await store.writeKeyRecord(spec.secretPath, record);
+    minted = await lifecycle.createKey(ctx, { ...keySpecOf(spec, serviceAccountId), instanceId });
   } catch (e) {
-    await undoCreate(deps, serviceAccountId, info.id);
-    throw new HookError(`could not store key ${info.id}, so it was revoked again: ${(e as Error).message}`);
+    throw new HookError((e as Error).message);
   }
+  for (const warning of minted.warnings) {
+    // The key an earlier instance left: nothing in Terraform tracks it any more, so it is retired, not orphaned.
+    const earlier = previous && warning.startsWith(`revoked key ${previous.keyId} `);
+    log.warn(earlier ? `revoked key ${previous.keyId} left at ${spec.secretPath} by an earlier instance, whose destroy never ran` : warning);
+  }
+  const { value: info } = minted;
   const prefix = info.prefix ? `prefix ${info.prefix}, ` : "";
   log.info(`stored key ${info.id} (${prefix}expires ${info.expiresAt ?? "never"}) at ${spec.secretPath}`);
 }
 
 /** Revokes the key this instance minted and deletes its secret; idempotent, never touches a newer key's secret. */
-export async function destroyKey({ spec, instanceId, client, store, log }: KeyHookDeps): Promise<void> {
+export async function destroyKey({ spec, instanceId, client, store, log, now }: KeyHookDeps): Promise<void> {
   const record = await store.readKeyRecord(spec.secretPath);
   if (!record) {
     log.info(`no record at ${spec.secretPath}: nothing to revoke`);
@@ -86,10 +64,27 @@ export async function destroyKey({ spec, instanceId, client, store, log }: KeyHo
     log.info(`${spec.secretPath} holds a newer key (${record.keyId} of ${record.address}, instance ${record.instanceId}): leaving it`);
     return;
   }
-  const outcome = await client.revokeApiKey(record.serviceAccountId, record.keyId);
-  await store.deleteSecret(spec.secretPath);
-  await store.deleteKeyRecord(spec.secretPath);
-  log.info(`${outcome === "deleted" ? "revoked" : "found already revoked"} key ${record.keyId}; deleted the secret at ${spec.secretPath}`);
+  const ctx = hookLifecycleContext(client, store, now);
+  try {
+    for (const warning of await lifecycle.deleteKey(ctx, keySpecOf(spec, record.serviceAccountId), record.keyId)) log.warn(warning);
+  } catch (e) {
+    throw new HookError((e as Error).message);
+  }
+  log.info(`revoked key ${record.keyId}; deleted the secret at ${spec.secretPath}`);
+}
+
+function keySpecOf(spec: ApiKeySpec, serviceAccountId: string): lifecycle.KeySpec {
+  return {
+    address: spec.address,
+    api: spec.api,
+    serviceAccountId,
+    name: spec.name,
+    expiresInDays: spec.expiresInDays,
+    scopes: spec.scopes,
+    type: spec.type,
+    store: spec.store,
+    secretPath: spec.secretPath,
+  };
 }
 
 async function resolveAccountId({ spec, accountStore }: KeyHookDeps): Promise<string> {
@@ -103,14 +98,4 @@ async function resolveAccountId({ spec, accountStore }: KeyHookDeps): Promise<st
     );
   }
   return record.serviceAccountId;
-}
-
-async function undoCreate(deps: KeyHookDeps, serviceAccountId: string, keyId: string): Promise<void> {
-  const { client, store, spec, log } = deps;
-  await client.revokeApiKey(serviceAccountId, keyId).catch((undo: Error) => {
-    log.warn(`could not revoke key ${keyId} after the failure below; revoke it by hand: ${undo.message}`);
-  });
-  // Whatever part of the new key made it to disk goes too (writes are atomic: a file is whole or absent).
-  await store.deleteSecret(spec.secretPath).catch(() => undefined);
-  await store.deleteKeyRecord(spec.secretPath).catch(() => undefined);
 }

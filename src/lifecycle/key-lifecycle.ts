@@ -44,6 +44,8 @@ export interface KeySpec {
   readonly rotation?: RotationPolicy;
   /** Minutes a replaced key stays valid after its replacement is stored (0: revoked at once). */
   readonly overlapMinutes?: number;
+  /** The hook engine's resource instance (`self.id`), which its destroy matches the record by; else the key's id. */
+  readonly instanceId?: string;
 }
 
 /** The key's non-secret facts, as the state holds them. */
@@ -226,7 +228,7 @@ async function mintAndStore(ctx: LifecycleContext, store: SecretStoreBackend, sp
   const record: KeyRecord = {
     address: spec.address,
     ...(spec.owner ? { owner: spec.owner } : {}),
-    instanceId: info.id,
+    instanceId: spec.instanceId ?? info.id,
     keyId: info.id,
     serviceAccountId: spec.serviceAccountId,
     name: declaredName(info.name),

@@ -43,7 +43,7 @@ describe("end to end with terraform: the hooks engine", () => {
     await project.ok(project.terraform(stackDir, ["init", "-input=false"]));
     const failed = await project.terraform(stackDir, ["apply", "-auto-approve", "-input=false"]);
     expect(failed.code).not.toBe(0);
-    expect(flat(failed.stderr)).toMatch(/could not store key key_\S+, so it was revoked again/);
+    expect(flat(failed.stderr)).toMatch(/could not store the new key at blocked\/key .*, so key key_\S+ was revoked again/);
     const keys = project.emulator.inspect().apiKeys;
     expect(keys).toHaveLength(1);
     expect(keys[0].status).toBe("revoked");

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { startFaultProxy } from "../support/fault-proxy";
 import { createClient } from "../../src/clients/create-client";
 import type { KeyManagementClient } from "../../src/clients/types";
 import { startEmulator, RunningEmulator } from "../../src/emulator/start-emulator";
@@ -107,6 +108,26 @@ describe("hook steps", () => {
     expect(active()).toHaveLength(1);
     expect((await store.readKeyRecord("team/key"))?.instanceId).toBe("i-2");
     expect(lines.join("\n")).toMatch(/warning: revoked key key_\S+ left at team\/key by an earlier instance/);
+  });
+
+  test("an unclear create (502 after the server minted) is resolved by the next create through the shared life cycle: one active key, stored", async () => {
+    await withAccount();
+    const proxy = await startFaultProxy(emulator.url);
+    try {
+      proxy.when({ method: "POST", path: /\/api-keys$/ }).forwardThen502();
+      const proxied = createClient({ ...api(), baseUrl: proxy.url }, emulator.adminToken, { retry: { maxRetries: 0 } });
+      await expect(createKey({ ...keyDeps(keySpec(), "i-1"), client: proxied })).rejects.toThrow(/may have created key "k" anyway/);
+    } finally {
+      await proxy.close();
+    }
+    expect(active()).toHaveLength(1); // minted, its value never stored
+    expect(await store.readMintIntent("team/key")).toBeDefined();
+    await createKey(keyDeps(keySpec(), "i-2"));
+    const stored = await store.readSecret("team/key");
+    expect(active().map((k) => k.id)).toEqual([stored.keyId]);
+    expect(await client.authenticates(stored.value)).toBe(true);
+    expect(await store.readMintIntent("team/key")).toBeUndefined();
+    expect(lines.join("\n")).toMatch(/warning: revoked key key_\S+ \("k"\): an earlier attempt minted it at team\/key but its value was never stored/);
   });
 
   test("a key for an account without a record fails, saying why", async () => {
