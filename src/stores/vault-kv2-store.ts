@@ -103,6 +103,7 @@ export class VaultKv2Store implements SecretStoreBackend {
       prefix: custom.prefix,
       createdAt: custom.createdAt,
       expiresAt: custom.expiresAt ? custom.expiresAt : null,
+      ...(custom.owner ? { owner: custom.owner } : {}),
       ...(custom.confirmed !== undefined ? { confirmed: custom.confirmed === "true" } : {}),
       ...(custom.generation !== undefined && /^[1-9][0-9]*$/.test(custom.generation) ? { generation: Number(custom.generation) } : {}),
     };
@@ -113,6 +114,7 @@ export class VaultKv2Store implements SecretStoreBackend {
     const custom: Record<string, string> = { [MARKER]: "key record" };
     for (const f of RECORD_FIELDS) custom[f] = record[f];
     custom.expiresAt = record.expiresAt ?? "";
+    if (record.owner !== undefined) custom.owner = record.owner;
     if (record.confirmed !== undefined) custom.confirmed = String(record.confirmed);
     if (record.generation !== undefined) custom.generation = String(record.generation);
     for (const [field, value] of Object.entries(custom)) {

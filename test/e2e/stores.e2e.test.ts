@@ -78,6 +78,34 @@ describe("end to end with terraform: every store", () => {
     expect((await project.terraform(stackDir, ["plan", "-detailed-exitcode", "-input=false"], env)).code).toBe(0);
   });
 
+  test("plans with credentials that cannot write (a read-only Vault token, a read-only AWS key, a read-only API token) succeed, show drift, and change nothing", async () => {
+    const readOnly = { ...env, VAULT_TOKEN: vault.readOnlyToken, AWS_ACCESS_KEY_ID: sm.readOnlyAccessKeyId, [project.tokenEnv]: project.emulator.readOnlyToken };
+    // What each holds (their request logs grow with every read, as they should).
+    const snapshot = async () => ({
+      vault: JSON.stringify(vault.inspect().entries),
+      sm: JSON.stringify(sm.inspect().secrets),
+      api: JSON.stringify(project.emulator.inspect()),
+      age: JSON.stringify(await ageStore().listKeyRecords()) + JSON.stringify(await ageStore().listPendingRevocations()),
+    });
+    const before = await snapshot();
+    const clean = await project.terraform(stackDir, ["plan", "-detailed-exitcode", "-input=false"], readOnly);
+    expect({ code: clean.code, stderr: clean.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(await snapshot()).toEqual(before);
+
+    // Drift: the Vault key revoked in the API behind Terraform's back. The read-only plan shows its replacement.
+    const record = (await vaultStore().readKeyRecord("team/vault"))!;
+    await createClient(project.api().toSpec(), project.emulator.adminToken).revokeApiKey(record.serviceAccountId, record.keyId);
+    const drifted = await snapshot();
+    const plan = await project.terraform(stackDir, ["plan", "-detailed-exitcode", "-input=false"], readOnly);
+    expect(plan.code).toBe(2);
+    expect(plan.stdout.replace(/\s+/g, " ")).toMatch(/Plan: 1 to add, 0 to change, 1 to destroy/);
+    expect(await snapshot()).toEqual(drifted);
+    // The apply, with credentials that write, heals it.
+    await project.apply(stackDir, env);
+    expect((await vaultStore().readKeyRecord("team/vault"))!.keyId).not.toBe(record.keyId);
+    values.push((await vaultStore().readSecret("team/vault")).value);
+  });
+
   test("a secret deleted from Secrets Manager behind Terraform's back shows in plan, and apply heals it", async () => {
     await smStore().deleteSecret("team/aws");
     const plan = await project.terraform(stackDir, ["plan", "-detailed-exitcode", "-input=false"], env);

@@ -108,6 +108,9 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect(await reader.readKeyRecord("k")).toEqual(keyRecord({ expiresAt: "2025-04-02T03:04:05.000Z", confirmed: true }));
       await store.writeKeyRecord("k", keyRecord({ generation: 7 }));
       expect(await reader.readKeyRecord("k")).toEqual(keyRecord({ generation: 7 }));
+      // The owner (a stack identity) must survive every store: the guard against a second checkout reads it.
+      await store.writeKeyRecord("k", keyRecord({ owner: "stk_aaaaaaaaaaaaaaaaaaaaaaaaaa" }));
+      expect(await reader.readKeyRecord("k")).toEqual(keyRecord({ owner: "stk_aaaaaaaaaaaaaaaaaaaaaaaaaa" }));
       for (let round = 0; round < 2; round++) {
         await store.deleteSecret("k");
         await store.deleteKeyRecord("k");
