@@ -176,4 +176,31 @@ describe("end to end with terraform: partial failures", () => {
     await project.destroy(dir, { [TEST_CLOCK_ENV]: "+1d" });
     expect(activeIds()).toEqual([]);
   });
+
+  test("Factory (ServiceAccount.fromId): a lost state brought back by the identity import leaves no orphan, even after destroy", async () => {
+    const factory = await Project.create("partial-failures-factory", "factory");
+    try {
+      const dir = factory.synth("fromid", (stack: TerraformStack) => {
+        const ci = ServiceAccount.fromId(stack, "ci", { api: factory.api(), serviceAccountId: factory.seededAccountIds()[0] });
+        for (const secretPath of paths) new ApiKey(stack, secretPath.replace("/", "-"), { serviceAccount: ci, name: secretPath, store: factory.store(), secretPath });
+      });
+      await factory.apply(dir);
+      const before = await factory.stateKeyIds(dir);
+      const identity = JSON.parse(fs.readFileSync(path.join(dir, "terraform.tfstate"), "utf8")).resources.find((r: { type: string }) => r.type === "apikeys_stack").instances[0].attributes.id;
+      fs.rmSync(path.join(dir, "terraform.tfstate"));
+      fs.rmSync(path.join(dir, "terraform.tfstate.backup"), { force: true });
+      const refused = await factory.terraform(dir, ["apply", "-auto-approve", "-input=false"]);
+      expect(refused.code).toBe(1);
+      expect(flat(refused.stderr)).toContain(`terraform import apikeys_stack.stack_identity ${identity}`);
+      expect(factory.activeKeyIds()).toEqual(before);
+      await factory.ok(factory.terraform(dir, ["import", "-input=false", "apikeys_stack.stack_identity", identity]));
+      await factory.apply(dir);
+      const after = await factory.stateKeyIds(dir);
+      expect(factory.activeKeyIds()).toEqual(after); // the lost state's keys are revoked (no overlap): no orphan
+      await factory.destroy(dir);
+      expect(factory.activeKeyIds()).toEqual([]); // nothing survives the destroy, though the account does
+    } finally {
+      await factory.close();
+    }
+  });
 });
