@@ -27,7 +27,6 @@ export function heldRecord(record: KeyRecord, version: string | undefined): KeyR
 
 /** The record without the marks of an unfinished create. */
 export function withoutPending(record: KeyRecord): KeyRecord {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { pending, previous, ...rest } = record;
   return rest;
 }
