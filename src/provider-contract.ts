@@ -47,6 +47,9 @@ export const PROVIDER_ENV = {
 
 /**
  * The `status` attribute: what the last read found. Anything but `active` plans a replacement;
- * `rotation_due` means the key is live but its rotation policy says it is due.
+ * `rotation_due` means the key is live but its rotation policy says it is due; `secret_missing` that
+ * the path holds no secret of this key (none, or its record names another key); `secret_changed` that
+ * the record names this key but the secret is not the one written with it (another writer's value, an
+ * old version put back).
  */
-export type KeyStatus = "active" | "revoked" | "expired" | "missing" | "secret_missing" | "rotation_due";
+export type KeyStatus = "active" | "revoked" | "expired" | "missing" | "secret_missing" | "secret_changed" | "rotation_due";

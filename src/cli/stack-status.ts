@@ -9,14 +9,18 @@ import { API_CAPABILITIES, listsKeyType } from "../apis";
 import { daysUntil, nextRotation } from "../rotation";
 import { describeStore, type ApiSpec, type StoreSpec } from "../spec";
 import type { SecretStoreBackend } from "../stores/types";
+import { storedKeyState } from "../lifecycle/stored-key";
 import { orphanKeys, type ListedKeys, type OrphanKey } from "./orphan-keys";
 import type { StackState, StateAccount, StateKey } from "./stack-state";
 
 /** What the API says: `unknown` when it could not be asked (no token, an error). */
 export type LiveState = "active" | "revoked" | "expired" | "missing" | "unknown";
 
-/** Whether the store holds the key's secret: `other_key` when the path holds another key's. */
-export type SecretState = "present" | "missing" | "other_key" | "unknown";
+/**
+ * Whether the store holds the key's secret: `other_key` when the path holds another key's, `changed`
+ * when its record names this key but the secret is not the one written with it (another writer's).
+ */
+export type SecretState = "present" | "missing" | "other_key" | "changed" | "unknown";
 
 export interface KeyHealth {
   readonly address: string;
@@ -207,22 +211,20 @@ async function keyHealth(
 
   let secret: SecretState;
   try {
-    const store = sources.store(key.store);
-    const record = await store.readKeyRecord(key.secretPath);
-    if (!(await store.hasSecret(key.secretPath))) secret = "missing";
-    else secret = record && record.keyId !== key.id ? "other_key" : "present";
+    secret = await storedKeyState(sources.store(key.store), key.secretPath, key.id);
   } catch (e) {
     secret = "unknown";
     notes.add(`cannot check the store ${describeStore(key.store)}: ${(e as Error).message}`);
   }
   if (deposed === null && secret === "missing") problems.push(`no secret at ${key.secretPath}`);
   if (deposed === null && secret === "other_key") problems.push(`${key.secretPath} holds another key's secret`);
+  if (deposed === null && secret === "changed") problems.push(`the secret at ${key.secretPath} is not the one written with this key (another writer replaced it, or an old version is back)`);
 
   const rotation = deposed === null && key.rotation && key.createdAt ? nextRotation({ createdAt: key.createdAt, expiresAt: key.expiresAt }, key.rotation) : undefined;
   const due = rotation !== undefined && rotation.at.getTime() <= now.getTime();
   if (due) problems.push(`due for rotation since ${rotation!.at.toISOString()} (${rotation!.reason})`);
   const drifted =
-    deposed !== null ? live === "active" : ["revoked", "expired", "missing"].includes(live) || secret === "missing" || secret === "other_key";
+    deposed !== null ? live === "active" : ["revoked", "expired", "missing"].includes(live) || secret === "missing" || secret === "other_key" || secret === "changed";
   return {
     address: key.address,
     terraformAddress: key.terraformAddress,

@@ -19,8 +19,8 @@ export const STATUS_USAGE = `usage: cdktf-api-keys status <stack dir> [--json]
 
 Shows, for every service account and API key in the stack's state, what the API and the store say
 now: the live state (active, revoked, expired, missing; "unknown" without the admin token), the
-expiry and the days left, the next rotation, whether the secret is present, and the store's pending
-revocations. Deposed keys (old keys a replacement set aside whose delete did not finish) are checked
+expiry and the days left, the next rotation, whether the secret is present and the one written with
+the key (present, missing, other_key, changed), and the store's pending revocations. Deposed keys (old keys a replacement set aside whose delete did not finish) are checked
 too, and so is every active key of the stack's accounts that neither the state nor the store knows
 (an orphan). Reads the state with \`terraform show -json\` in <stack dir> (e.g. cdktf.out/stacks/keys),
 so it works with any backend terraform reaches. Changes nothing.
@@ -37,7 +37,7 @@ environment:
 exit status (like terraform plan -detailed-exitcode):
   0  everything is healthy
   1  failure (no state, terraform failed, a usage error)
-  2  something drifted (revoked, expired, missing, secret gone, a deposed key still live), is
+  2  something drifted (revoked, expired, missing, secret gone or changed, a deposed key still live), is
      overdue (rotation due, pending revocation past its time), or an orphaned key is active
 `;
 

@@ -13,19 +13,28 @@
  * - nothing written by a refresh: `keyStatus` only reads (see the key resource for due revocations);
  * - never an empty secret path during a replacement: the resource is create-before-destroy, so the
  *   new key is stored before the old one is revoked (after `overlapMinutes`, through a pending
- *   revocation recorded in the store).
+ *   revocation recorded in the store);
+ * - a secret and its record change together: the record is written first, naming the new key as
+ *   pending, the version its secret will have, and the record it replaces; only then the secret. At
+ *   every point the store tells which key the secret holds (its version is the pending record's: the
+ *   new one; else the previous record's), so a failed or killed create never leaves a revoked value
+ *   under an active record, and the next create at the path settles what it left (`settleRecord`);
+ * - a refresh checks which key the secret holds: the record names the state's key and the secret's
+ *   non-secret version is the record's, or the key shows as drift (`secret_missing`,
+ *   `secret_changed`). Records written before versions were kept are not checked.
  */
 import type { ApiKeyInfo } from "../clients/types";
 import type { KeyStatus } from "../provider-contract";
 import { describeStore } from "../spec";
 import type { ApiSpec, ApiKeyType, StoreSpec } from "../spec";
 import type { RotationPolicy } from "../rotation";
-import type { KeyRecord, MintIntent, SecretStoreBackend } from "../stores/types";
+import type { KeyRecord, MintIntent, PreparedSecret, SecretStoreBackend } from "../stores/types";
 import type { LifecycleContext } from "./context";
 import { API_CAPABILITIES, listsKeyType } from "../apis";
 import { apiStatus, mayHaveActed } from "../clients/errors";
 import { carryOutRevocations, postponeRevocation } from "./revocations";
 import { declarationTag, declaredName, ownedByAnother, ownershipConflict, stackOf, tagOf, taggedName } from "./ownership";
+import { heldRecord, storedKeyState, valueFingerprint, withoutPending } from "./stored-key";
 
 /** What the configuration asks for: the key's identity and where its value goes. */
 export interface KeySpec {
@@ -82,8 +91,9 @@ export class RevokedButNotCleanedError extends Error {}
 export async function createKey(ctx: LifecycleContext, spec: KeySpec): Promise<WithWarnings<MintedKey>> {
   const store = ctx.store(spec.store);
   const warnings: string[] = [];
-  const previous = await store.readKeyRecord(spec.secretPath);
   const where = `secret_path "${spec.secretPath}" in store ${describeStore(spec.store)}`;
+  // What an unfinished create of this owner left is settled first; another owner's record is never touched.
+  const previous = await settleRecord(ctx, store, spec, warnings);
   if (previous && ownedByAnother(previous, spec)) throw new Error(ownershipConflict(`${where} holds key ${previous.keyId}, which`, previous, spec));
   const intent = await store.readMintIntent(spec.secretPath);
   if (intent && ownedByAnother(intent, spec)) {
@@ -185,6 +195,8 @@ export function generationOf(record: KeyRecord | undefined): number {
 async function mintAndStore(ctx: LifecycleContext, store: SecretStoreBackend, spec: KeySpec, rotation: NativeRotation | undefined, warnings: string[], generation: number): Promise<MintedKey> {
   const client = ctx.client(spec.api);
   const now = ctx.now();
+  // What the path holds now, read before anything is minted: the pending record carries it.
+  const before = await heldAt(store, spec.secretPath);
   const tag = declarationTag(spec);
   await store.writeMintIntent(spec.secretPath, {
     address: spec.address,
@@ -237,27 +249,81 @@ async function mintAndStore(ctx: LifecycleContext, store: SecretStoreBackend, sp
     expiresAt: info.expiresAt,
     confirmed: false,
     generation,
+    fingerprint: valueFingerprint(created.value),
   };
+  const payload = { value: created.value, keyId: info.id, serviceAccountId: spec.serviceAccountId, name: declaredName(info.name), createdAt: info.createdAt, expiresAt: info.expiresAt };
+  let prepared: PreparedSecret | undefined;
   try {
-    await store.writeSecret(spec.secretPath, {
-      value: created.value,
-      keyId: info.id,
-      serviceAccountId: spec.serviceAccountId,
-      name: declaredName(info.name),
-      createdAt: info.createdAt,
-      expiresAt: info.expiresAt,
-    });
-    await store.writeKeyRecord(spec.secretPath, record);
+    // Record first: the path's record names the new key as pending, with the version its secret will
+    // have and the record it replaces, before the secret is written.
+    prepared = await store.prepareSecret(spec.secretPath, payload);
+    await store.writeKeyRecord(spec.secretPath, { ...record, secretVersion: prepared.version, pending: true, ...(before ? { previous: before } : {}) });
+    await prepared.write();
   } catch (e) {
-    const undo = await client.revokeApiKey(spec.serviceAccountId, info.id).then(
-      () => `so key ${info.id} was revoked again`,
-      (undoError: Error) => `and revoking key ${info.id} again failed too (${undoError.message}); the next apply revokes it`,
-    );
-    if (undo.startsWith("so")) await store.deleteMintIntent(spec.secretPath).catch(() => undefined);
-    throw new Error(`could not store the new key at ${spec.secretPath} (${(e as Error).message}), ${undo}.`);
+    const landed = prepared ? await store.secretVersion(spec.secretPath).then((v) => v === prepared!.version, () => undefined) : false;
+    if (landed === undefined) {
+      // Unclear (the write may have landed, and the store does not answer): nothing is revoked on doubt.
+      throw new Error(
+        `could not store the new key at ${spec.secretPath} (${(e as Error).message}), and could not tell whether its value landed. ` +
+          `Key ${info.id} is left as it is, its record pending; the next apply at this path settles it (keeps it if its value is stored, else revokes it).`,
+      );
+    }
+    if (!landed) {
+      const undo = await client.revokeApiKey(spec.serviceAccountId, info.id).then(
+        () => `so key ${info.id} was revoked again`,
+        (undoError: Error) => `and revoking key ${info.id} again failed too (${undoError.message}); the next apply revokes it`,
+      );
+      ctx.changed(spec.api, spec.serviceAccountId);
+      // The path still holds what it held: its record goes back (best effort: a pending record whose value
+      // never landed reads as the previous one anyway).
+      await (before ? store.writeKeyRecord(spec.secretPath, before) : store.deleteKeyRecord(spec.secretPath)).catch(() => undefined);
+      if (undo.startsWith("so")) await store.deleteMintIntent(spec.secretPath).catch(() => undefined);
+      throw new Error(`could not store the new key at ${spec.secretPath} (${(e as Error).message}), ${undo}.`);
+    }
+    // The value landed although the store answered with an error (its answer was lost): the key is stored.
   }
+  await store.writeKeyRecord(spec.secretPath, { ...record, secretVersion: prepared!.version }).catch((e: Error) => {
+    // The pending record already names the key and its version: the secret reads as holding it.
+    warnings.push(`stored key ${info.id} at ${spec.secretPath}, but could not finish its record (${e.message}); it stays marked pending, which reads the same`);
+  });
   await store.deleteMintIntent(spec.secretPath);
   return { id: info.id, prefix: info.prefix, createdAt: info.createdAt, expiresAt: info.expiresAt, generation };
+}
+
+/** The record of what the path's secret holds now (a pending record resolved against the secret's version), without its pending marks. */
+async function heldAt(store: SecretStoreBackend, secretPath: string): Promise<KeyRecord | undefined> {
+  const record = await store.readKeyRecord(secretPath);
+  if (!record?.pending) return record && withoutPending(record);
+  const held = heldRecord(record, await store.secretVersion(secretPath));
+  return held && withoutPending(held);
+}
+
+/**
+ * The record at the path, with what an unfinished earlier create of this stack left there settled
+ * first (a pending record): if its value landed, the key it replaced is retired (its value is gone
+ * from the secret) and the record finished; if not, the key it minted is revoked (its value is
+ * nowhere) and the record it replaced put back. Another stack's record is returned as it is.
+ */
+async function settleRecord(ctx: LifecycleContext, store: SecretStoreBackend, spec: KeySpec, warnings: string[]): Promise<KeyRecord | undefined> {
+  const record = await store.readKeyRecord(spec.secretPath);
+  if (!record?.pending || ownedByAnother(record, spec)) return record;
+  const version = await store.secretVersion(spec.secretPath);
+  const landed = version !== undefined && version === record.secretVersion;
+  if (landed) {
+    const previous = record.previous;
+    if (previous && previous.keyId !== record.keyId) {
+      warnings.push(await retire(ctx, store, spec, previous, `(an earlier create stored key ${record.keyId} over it at ${spec.secretPath} but did not finish)`));
+    }
+    const settled = withoutPending(record);
+    await store.writeKeyRecord(spec.secretPath, settled);
+    return settled;
+  }
+  await ctx.client(spec.api).revokeApiKey(record.serviceAccountId, record.keyId);
+  ctx.changed(spec.api, record.serviceAccountId);
+  warnings.push(`revoked key ${record.keyId}: an earlier create minted it for ${spec.secretPath}, but its value never landed there`);
+  const previous = record.previous && withoutPending(record.previous);
+  await (previous ? store.writeKeyRecord(spec.secretPath, previous) : store.deleteKeyRecord(spec.secretPath));
+  return previous;
 }
 
 /** Revokes every key an unclear earlier attempt may have minted whose value never reached the store. */
@@ -337,10 +403,9 @@ export async function keyStatus(ctx: LifecycleContext, spec: KeySpec, key: Minte
     if (live.status === "revoked") return "revoked";
     if (live.status === "expired" || (live.expiresAt !== null && Date.parse(live.expiresAt) <= ctx.now().getTime())) return "expired";
   }
-  const record = await store.readKeyRecord(spec.secretPath);
-  found.record = record;
-  if (!record || record.keyId !== key.id || !(await store.hasSecret(spec.secretPath))) return "secret_missing";
-  return "active";
+  // Which key the secret holds, from the record and the secret's non-secret version (no value read).
+  const stored = await storedKeyState(store, spec.secretPath, key.id, found);
+  return stored === "present" ? "active" : stored === "changed" ? "secret_changed" : "secret_missing";
 }
 
 /**
@@ -360,10 +425,21 @@ export async function updateKeyOwner(ctx: LifecycleContext, spec: KeySpec, keyId
 /** The recipient changed: the stored value is decrypted with the identity and written again to the new recipient. */
 export async function reencryptKey(ctx: LifecycleContext, spec: KeySpec, keyId: string): Promise<void> {
   const store = ctx.store(spec.store, { identity: true });
-  const record = await store.readKeyRecord(spec.secretPath);
+  const record = await heldAt(store, spec.secretPath);
   if (!record || record.keyId !== keyId) return; // not ours any more: nothing of ours to re-encrypt
   const payload = await store.readSecret(spec.secretPath);
-  await store.writeSecret(spec.secretPath, payload);
+  if (payload.keyId !== keyId || (record.fingerprint !== undefined && valueFingerprint(payload.value) !== record.fingerprint)) {
+    throw new Error(
+      `the secret at ${spec.secretPath} does not hold key ${keyId}'s value (another writer replaced it?); it was not re-encrypted. ` +
+        "Run `terraform apply` after a refresh: the key shows as secret_changed and is replaced.",
+    );
+  }
+  // Record first, as for a create: until the new ciphertext lands, the pending record reads as the old one.
+  const prepared = await store.prepareSecret(spec.secretPath, payload);
+  const rewritten = { ...record, secretVersion: prepared.version, fingerprint: valueFingerprint(payload.value) };
+  await store.writeKeyRecord(spec.secretPath, { ...rewritten, pending: true, previous: record });
+  await prepared.write();
+  await store.writeKeyRecord(spec.secretPath, rewritten);
 }
 
 /**

@@ -12,6 +12,7 @@
  * directory, is synced, then renamed into place, so no reader ever sees a partial file. Deletes are
  * idempotent and remove the directories they leave empty, never the store directory itself.
  */
+import { createHash } from "crypto";
 import { promises as fsp } from "fs";
 import * as path from "path";
 import { identityProblem, recipientProblem } from "./age-identity";
@@ -19,7 +20,7 @@ import { loadAge } from "./load-age";
 import { isPendingRevocation, sortByDue } from "./pending-revocation";
 import { describeFileError, writePrivateTempFile } from "./private-file";
 import { validateSecretPath } from "./secret-path";
-import type { AccountRecord, KeyRecord, MintIntent, PendingRevocation, SecretPayload, SecretStoreBackend, StoredKeyRecord } from "./types";
+import type { AccountRecord, KeyRecord, MintIntent, PendingRevocation, PreparedSecret, SecretPayload, SecretStoreBackend, StoredKeyRecord } from "./types";
 
 /** How to open an {@link AgeFileStore}. */
 export interface AgeFileStoreOptions {
@@ -103,6 +104,11 @@ export class AgeFileStore implements SecretStoreBackend {
 
   /** Encrypts the payload to the recipient and writes it to `<secretPath>.age`, atomically. */
   public async writeSecret(secretPath: string, payload: SecretPayload): Promise<void> {
+    await (await this.prepareSecret(secretPath, payload)).write();
+  }
+
+  /** Encrypts the payload to the recipient; its version is the sha256 of the ciphertext `write` puts in `<secretPath>.age`. */
+  public async prepareSecret(secretPath: string, payload: SecretPayload): Promise<PreparedSecret> {
     const file = this.secretFile(secretPath);
     if (this.#recipient === undefined) {
       throw new AgeFileStoreError(
@@ -122,7 +128,19 @@ export class AgeFileStore implements SecretStoreBackend {
         `cannot encrypt the secret for secretPath ${JSON.stringify(secretPath)} to recipient ${this.#recipient}: ${errorText(e)}`,
       );
     }
-    await this.write(file, ciphertext);
+    return { version: fileVersion(ciphertext), write: () => this.write(file, ciphertext) };
+  }
+
+  /** `sha256:` and the hex sha256 of `<secretPath>.age`'s bytes (ciphertext: no identity needed), or undefined without one. */
+  public async secretVersion(secretPath: string): Promise<string | undefined> {
+    const file = this.secretFile(secretPath);
+    try {
+      return fileVersion(await fsp.readFile(file));
+    } catch (e) {
+      // Nothing, or a folder where the file belongs (as hasSecret says): no secret is stored there.
+      if (errorCode(e) === "ENOENT" || errorCode(e) === "ENOTDIR" || errorCode(e) === "EISDIR") return undefined;
+      throw new AgeFileStoreError(`cannot read ${file}: ${describeFileError(e)}`, errorCode(e));
+    }
   }
 
   /** Decrypts `<secretPath>.age` with the identity. */
@@ -427,6 +445,11 @@ async function syncDirectory(dir: string): Promise<void> {
 function isInside(root: string, p: string): boolean {
   const rel = path.relative(root, p);
   return rel !== "" && rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+}
+
+/** The version of a secret file: the sha256 of its bytes (age encrypts with a fresh file key each time, so every write differs). */
+function fileVersion(bytes: Uint8Array): string {
+  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 }
 
 function prettyJson(value: unknown): string {

@@ -39,6 +39,7 @@
  * consistent ("might not reflect changes from the last five minutes"), so `listKeyRecords` may lag
  * behind recent writes; every other read goes to DescribeSecret or GetSecretValue, which do not.
  */
+import { randomUUID } from "crypto";
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -69,7 +70,7 @@ import {
 } from "./aws-secrets-manager-records";
 import { validateSecretPath } from "./secret-path";
 import { sortByDue } from "./pending-revocation";
-import type { AccountRecord, KeyRecord, MintIntent, PendingRevocation, SecretPayload, SecretStoreBackend, StoredKeyRecord } from "./types";
+import type { AccountRecord, KeyRecord, MintIntent, PendingRevocation, PreparedSecret, SecretPayload, SecretStoreBackend, StoredKeyRecord } from "./types";
 
 export { AwsSecretsManagerStoreError } from "./aws-secrets-manager-errors";
 
@@ -186,21 +187,42 @@ export class AwsSecretsManagerStore implements SecretStoreBackend {
    * PutSecretValue (a new version) for an existing one, RestoreSecret first for one scheduled for deletion.
    */
   public async writeSecret(secretPath: string, payload: SecretPayload): Promise<void> {
+    await (await this.prepareSecret(secretPath, payload)).write();
+  }
+
+  /**
+   * The version is chosen here: a fresh UUID passed as the write's `ClientRequestToken`, which Secrets
+   * Manager makes the new version's VersionId (and which makes a retried write idempotent).
+   */
+  public async prepareSecret(secretPath: string, payload: SecretPayload): Promise<PreparedSecret> {
     const name = this.secretName(secretPath);
+    const version = randomUUID();
+    return { version, write: () => this.putValue(name, secretPath, payload, version) };
+  }
+
+  /** The VersionId labelled AWSCURRENT (DescribeSecret: no decryption), or undefined without a live secret with a value. */
+  public async secretVersion(secretPath: string): Promise<string | undefined> {
+    const name = this.secretName(secretPath);
+    const found = await this.describe(name, `check the secret at secretPath ${JSON.stringify(secretPath)}`);
+    if (!found || found.DeletedDate !== undefined) return undefined;
+    return Object.entries(found.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes("AWSCURRENT"))?.[0];
+  }
+
+  private async putValue(name: string, secretPath: string, payload: SecretPayload, token: string): Promise<void> {
     const secretString = JSON.stringify(payload);
     const purpose = `write the secret at secretPath ${JSON.stringify(secretPath)}`;
     const secrets = [payload?.value, secretString].filter((s): s is string => typeof s === "string");
-    const put = (): Promise<unknown> =>
-      this.call({ action: "PutSecretValue", name, purpose, secrets }, () => this.#client.send(new PutSecretValueCommand({ SecretId: name, SecretString: secretString })));
+    const putCommand = () => new PutSecretValueCommand({ SecretId: name, SecretString: secretString, ClientRequestToken: token });
+    const put = (): Promise<unknown> => this.call({ action: "PutSecretValue", name, purpose, secrets }, () => this.#client.send(putCommand()));
 
     await this.untilNameFree(name, purpose, async () => {
       try {
-        await this.#client.send(new CreateSecretCommand({ Name: name, SecretString: secretString, ...(this.#kmsKeyId ? { KmsKeyId: this.#kmsKeyId } : {}) }));
+        await this.#client.send(new CreateSecretCommand({ Name: name, SecretString: secretString, ClientRequestToken: token, ...(this.#kmsKeyId ? { KmsKeyId: this.#kmsKeyId } : {}) }));
         return true;
       } catch (e) {
         if (awsErrorName(e) === "ResourceExistsException") {
           try {
-            await this.#client.send(new PutSecretValueCommand({ SecretId: name, SecretString: secretString }));
+            await this.#client.send(putCommand());
             return true;
           } catch (e2) {
             if (awsErrorName(e2) === "ResourceNotFoundException") return false; // deleted meanwhile: create again
@@ -275,7 +297,9 @@ export class AwsSecretsManagerStore implements SecretStoreBackend {
   public async writeKeyRecord(secretPath: string, record: KeyRecord): Promise<void> {
     const name = this.secretName(secretPath);
     const purpose = `write the key record at secretPath ${JSON.stringify(secretPath)}`;
-    await this.writeDescription(name, purpose, this.description("key record", record, name), { restoreScheduled: false });
+    // A pending record (a create about to write the value) may restore a secret scheduled for deletion:
+    // its old value comes back only until the new one lands, and the record's version tells them apart.
+    await this.writeDescription(name, purpose, this.description("key record", record, name), { restoreScheduled: record.pending === true });
   }
 
   /**

@@ -28,6 +28,23 @@ export interface KeyRecord {
    * an empty path. Absent on records written before generations (they count as 1) and by the hook engine.
    */
   readonly generation?: number;
+  /**
+   * The store's non-secret version of the secret this record's key was written as (age: sha256 of the
+   * `.age` file; Vault: the KV v2 version number; Secrets Manager: the VersionId): a refresh compares it
+   * with {@link SecretStoreBackend.secretVersion} to tell that the secret still holds this key. Absent on
+   * records written before versions were kept: those are not checked.
+   */
+  readonly secretVersion?: string;
+  /** `sha256:` and the first 16 hex digits of the sha256 of the key's value: checked wherever the value is decrypted anyway. */
+  readonly fingerprint?: string;
+  /**
+   * True while the create that wrote this record has not finished: the secret holds this key only if
+   * its version is `secretVersion` (the create's write landed); otherwise it still holds what
+   * `previous` names.
+   */
+  readonly pending?: boolean;
+  /** On a pending record: the record the path held before (undefined: none), so its key is never forgotten. */
+  readonly previous?: KeyRecord;
 }
 
 /**
@@ -90,10 +107,29 @@ export interface SecretPayload {
   readonly expiresAt: string | null;
 }
 
+/** A secret encrypted and ready to be written, with the version the store will report once it is. */
+export interface PreparedSecret {
+  /** What {@link SecretStoreBackend.secretVersion} returns once `write` has landed (and nothing wrote since). */
+  readonly version: string;
+  /** Writes it, atomically; fails (nothing overwritten) when the path changed since it was prepared. */
+  write(): Promise<void>;
+}
+
 /** A secret store as the hook program and the `get` command use it. */
 export interface SecretStoreBackend {
   /** Encrypts and writes the payload at `secretPath`, atomically. Needs only the public recipient. */
   writeSecret(secretPath: string, payload: SecretPayload): Promise<void>;
+  /**
+   * Encrypts the payload for `secretPath` and tells the version it will have, without writing it: a
+   * record naming that version can be written first. Needs only the public recipient.
+   */
+  prepareSecret(secretPath: string, payload: SecretPayload): Promise<PreparedSecret>;
+  /**
+   * The non-secret version of what is stored at `secretPath` now, or undefined when no secret is
+   * there; needs no identity and reads no value (age: sha256 of the file's bytes; Vault: the current
+   * version's number; Secrets Manager: the AWSCURRENT VersionId).
+   */
+  secretVersion(secretPath: string): Promise<string | undefined>;
   /** Decrypts the payload at `secretPath`. Needs the identity (private key). */
   readSecret(secretPath: string): Promise<SecretPayload>;
   /** Removes the secret; no error when it is already gone. */

@@ -19,7 +19,7 @@ import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import { encodeAddress } from "./aws-secrets-manager-records";
 import { isPendingRevocation, sortByDue } from "./pending-revocation";
 import { validateSecretPath } from "./secret-path";
-import type { AccountRecord, KeyRecord, MintIntent, PendingRevocation, SecretPayload, SecretStoreBackend, StoredKeyRecord } from "./types";
+import type { AccountRecord, KeyRecord, MintIntent, PendingRevocation, PreparedSecret, SecretPayload, SecretStoreBackend, StoredKeyRecord } from "./types";
 
 export interface VaultKv2StoreOptions {
   readonly address: string;
@@ -49,6 +49,8 @@ export class VaultKv2StoreError extends Error {
 const HIDDEN = ".cdktf-api-keys";
 const MARKER = "cdktf-api-keys";
 const RECORD_FIELDS = ["address", "instanceId", "keyId", "serviceAccountId", "name", "prefix", "createdAt"] as const;
+/** The prefix of a pending record's previous record's fields in custom_metadata. */
+const PREVIOUS = "previous.";
 
 export class VaultKv2Store implements SecretStoreBackend {
   readonly #http: AxiosInstance;
@@ -68,9 +70,27 @@ export class VaultKv2Store implements SecretStoreBackend {
   }
 
   public async writeSecret(secretPath: string, payload: SecretPayload): Promise<void> {
+    await (await this.prepareSecret(secretPath, payload)).write();
+  }
+
+  /**
+   * Reads the current version: the write is check-and-set against it, so once it lands the secret's
+   * version is exactly the next one (a writer in between fails it with code `CAS`).
+   */
+  public async prepareSecret(secretPath: string, payload: SecretPayload): Promise<PreparedSecret> {
     const p = this.keyPath(secretPath);
     const meta = await this.readMetadata(p, `write the secret at ${secretPath}`);
-    await this.writeData(p, { ...payload }, meta?.current_version ?? 0, `write the secret at ${secretPath}`);
+    const cas = meta?.current_version ?? 0;
+    return { version: String(cas + 1), write: () => this.writeData(p, { ...payload }, cas, `write the secret at ${secretPath}`) };
+  }
+
+  /** The current version's number, from the metadata (no value read); undefined when there is none or it is deleted or destroyed. */
+  public async secretVersion(secretPath: string): Promise<string | undefined> {
+    const meta = await this.readMetadata(this.keyPath(secretPath), `check the secret at ${secretPath}`);
+    const current = meta?.current_version ?? 0;
+    const version = meta?.versions?.[String(current)];
+    if (current === 0 || !version || version.deletion_time || version.destroyed) return undefined;
+    return String(current);
   }
 
   public async readSecret(secretPath: string): Promise<SecretPayload> {
@@ -91,32 +111,19 @@ export class VaultKv2Store implements SecretStoreBackend {
     const meta = await this.readMetadata(p, `read the record at ${secretPath}`);
     const custom = meta?.custom_metadata;
     if (!custom || custom[MARKER] !== "key record") return undefined;
-    if (!RECORD_FIELDS.every((f) => typeof custom[f] === "string")) {
+    const record = recordFromCustom(custom, "");
+    const previous = custom[`${PREVIOUS}${RECORD_FIELDS[0]}`] !== undefined ? recordFromCustom(custom, PREVIOUS) : undefined;
+    if (!record || (custom[`${PREVIOUS}${RECORD_FIELDS[0]}`] !== undefined && !previous)) {
       throw new VaultKv2StoreError(`${this.where(p)} has a damaged key record in its custom_metadata (expected ${RECORD_FIELDS.join(", ")}). Restore it or delete the secret.`);
     }
-    return {
-      address: custom.address,
-      instanceId: custom.instanceId,
-      keyId: custom.keyId,
-      serviceAccountId: custom.serviceAccountId,
-      name: custom.name,
-      prefix: custom.prefix,
-      createdAt: custom.createdAt,
-      expiresAt: custom.expiresAt ? custom.expiresAt : null,
-      ...(custom.owner ? { owner: custom.owner } : {}),
-      ...(custom.confirmed !== undefined ? { confirmed: custom.confirmed === "true" } : {}),
-      ...(custom.generation !== undefined && /^[1-9][0-9]*$/.test(custom.generation) ? { generation: Number(custom.generation) } : {}),
-    };
+    return previous ? { ...record, previous } : record;
   }
 
+  /** The record in the secret's custom_metadata, one string per field (a previous record's fields prefixed `previous.`). */
   public async writeKeyRecord(secretPath: string, record: KeyRecord): Promise<void> {
     const p = this.keyPath(secretPath);
-    const custom: Record<string, string> = { [MARKER]: "key record" };
-    for (const f of RECORD_FIELDS) custom[f] = record[f];
-    custom.expiresAt = record.expiresAt ?? "";
-    if (record.owner !== undefined) custom.owner = record.owner;
-    if (record.confirmed !== undefined) custom.confirmed = String(record.confirmed);
-    if (record.generation !== undefined) custom.generation = String(record.generation);
+    const custom: Record<string, string> = { [MARKER]: "key record", ...customOf(record, "") };
+    if (record.previous) Object.assign(custom, customOf(record.previous, PREVIOUS));
     for (const [field, value] of Object.entries(custom)) {
       if (Buffer.byteLength(value) > 512) {
         throw new VaultKv2StoreError(`the key record's ${field} is ${Buffer.byteLength(value)} bytes, and Vault keeps at most 512 per custom_metadata value: shorten the key's name or the construct path.`);
@@ -276,10 +283,10 @@ export class VaultKv2Store implements SecretStoreBackend {
     }
   }
 
-  private async readMetadata(p: string, purpose: string): Promise<{ current_version?: number; custom_metadata?: Record<string, string> | null } | undefined> {
+  private async readMetadata(p: string, purpose: string): Promise<Metadata | undefined> {
     const res = await this.request("GET", `${this.#options.mount}/metadata/${p}`, undefined, purpose, [404]);
     if (res.status === 404) return undefined;
-    return (res.data as { data?: { current_version?: number; custom_metadata?: Record<string, string> | null } }).data;
+    return (res.data as { data?: Metadata }).data;
   }
 
   private async deleteAll(p: string, purpose: string): Promise<void> {
@@ -367,6 +374,49 @@ export class VaultKv2Store implements SecretStoreBackend {
     this.#mountChecked.catch(() => (this.#mountChecked = undefined)); // a failed check is asked again next time
     return this.#mountChecked;
   }
+}
+
+/** What `GET metadata` answers, as far as the store reads it. */
+interface Metadata {
+  readonly current_version?: number;
+  readonly custom_metadata?: Record<string, string> | null;
+  readonly versions?: Record<string, { readonly deletion_time?: string; readonly destroyed?: boolean }>;
+}
+
+/** A record's fields as custom_metadata strings, each key prefixed with `prefix`. */
+function customOf(record: KeyRecord, prefix: string): Record<string, string> {
+  const custom: Record<string, string> = {};
+  for (const f of RECORD_FIELDS) custom[prefix + f] = record[f];
+  custom[`${prefix}expiresAt`] = record.expiresAt ?? "";
+  if (record.owner !== undefined) custom[`${prefix}owner`] = record.owner;
+  if (record.confirmed !== undefined) custom[`${prefix}confirmed`] = String(record.confirmed);
+  if (record.generation !== undefined) custom[`${prefix}generation`] = String(record.generation);
+  if (record.secretVersion !== undefined) custom[`${prefix}secretVersion`] = record.secretVersion;
+  if (record.fingerprint !== undefined) custom[`${prefix}fingerprint`] = record.fingerprint;
+  if (record.pending) custom[`${prefix}pending`] = "true";
+  return custom;
+}
+
+/** The record whose fields carry `prefix`, or undefined when one is missing (damaged). */
+function recordFromCustom(custom: Record<string, string>, prefix: string): KeyRecord | undefined {
+  const get = (f: string): string | undefined => custom[prefix + f];
+  if (!RECORD_FIELDS.every((f) => typeof get(f) === "string")) return undefined;
+  return {
+    address: get("address")!,
+    instanceId: get("instanceId")!,
+    keyId: get("keyId")!,
+    serviceAccountId: get("serviceAccountId")!,
+    name: get("name")!,
+    prefix: get("prefix")!,
+    createdAt: get("createdAt")!,
+    expiresAt: get("expiresAt") ? get("expiresAt")! : null,
+    ...(get("owner") ? { owner: get("owner") } : {}),
+    ...(get("confirmed") !== undefined ? { confirmed: get("confirmed") === "true" } : {}),
+    ...(get("generation") !== undefined && /^[1-9][0-9]*$/.test(get("generation")!) ? { generation: Number(get("generation")) } : {}),
+    ...(get("secretVersion") !== undefined ? { secretVersion: get("secretVersion") } : {}),
+    ...(get("fingerprint") !== undefined ? { fingerprint: get("fingerprint") } : {}),
+    ...(get("pending") === "true" ? { pending: true } : {}),
+  };
 }
 
 function errorsOf(res: AxiosResponse): string[] {

@@ -122,7 +122,12 @@ describe("end to end with terraform: the key's value in a write-only argument of
     const recipient = fs.readFileSync(path.join(project.dir, ".keys/recipient.txt"), "utf8").trim().split("\n").pop()!;
     await new AgeFileStore({ directory: project.secretsDir, recipient }).writeSecret("svc/key", { ...current, keyId: "key_someone_else", value: "not-the-key" });
     try {
-      const result = await plan();
+      // A refresh sees the foreign value (secret_changed) and plans a new key, so the open waits for it;
+      // without one, the open meets the foreign value itself.
+      const refreshed = await plan();
+      expect(refreshed.code).toBe(2);
+      expect(flat(refreshed.stdout)).toMatch(/"secret_changed" -> "active" # forces replacement/);
+      const result = await plan(["-refresh=false"]);
       expect(result.code).toBe(1);
       expect(flat(result.stderr)).toMatch(new RegExp(`holds key key_someone_else at this path, not key ${current.keyId}, the key in state`));
     } finally {

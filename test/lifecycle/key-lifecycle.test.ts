@@ -6,6 +6,7 @@ import type { KeyManagementClient } from "../../src/clients/types";
 import { startEmulator, RunningEmulator } from "../../src/emulator/start-emulator";
 import { createKey, deleteKey, generationOf, KeySpec, keyStatus, reencryptKey, RevokedButNotCleanedError } from "../../src/lifecycle/key-lifecycle";
 import type { KeyRecord } from "../../src/stores/types";
+import { valueFingerprint } from "../../src/lifecycle/stored-key";
 import { ProviderContext } from "../../src/provider/provider-context";
 import { AgeFileStore } from "../../src/stores/age-file-store";
 import { generateIdentityFiles, readIdentity } from "../../src/stores/age-identity";
@@ -139,6 +140,106 @@ describe("key life cycle (provider engine)", () => {
     expect(await client.authenticates(payload.value)).toBe(true);
     await expect(store.readSecret("team/key")).rejects.toThrow(); // the old identity no longer decrypts it
     expect(active()).toHaveLength(1);
+  });
+
+  test("the record carries the secret's version and the value's fingerprint, and a re-encryption moves the version with the secret", async () => {
+    const { value } = await createKey(ctx, spec);
+    const record = await store.readKeyRecord("team/key");
+    const payload = await store.readSecret("team/key");
+    expect(record).toEqual(expect.objectContaining({ keyId: value.id, secretVersion: await store.secretVersion("team/key"), fingerprint: valueFingerprint(payload.value) }));
+    expect(record?.pending).toBeUndefined();
+    expect(record?.previous).toBeUndefined();
+    expect(record?.fingerprint).toMatch(/^sha256:[0-9a-f]{16}$/);
+
+    const newRecipient = await generateIdentityFiles(path.join(dir, "new-identity.txt"), path.join(dir, "new-recipient.txt"));
+    const moved = { ...spec, store: { ...spec.store, recipient: newRecipient } };
+    const withIdentity = new ProviderContext({ FLOWNALLY_TOKEN: emulator.adminToken, CDKTF_API_KEYS_IDENTITY: "identity.txt" }, dir);
+    withIdentity.configure(".");
+    await reencryptKey(withIdentity, moved, value.id);
+    const after = await store.readKeyRecord("team/key");
+    expect(after?.secretVersion).toBe(await store.secretVersion("team/key"));
+    expect(after?.secretVersion).not.toBe(record?.secretVersion);
+    expect(after).toEqual({ ...record, secretVersion: after?.secretVersion });
+    expect(await keyStatus(ctx, moved, value)).toBe("active");
+  });
+
+  test("a re-encryption refuses a secret that does not hold the key's value (another writer's), and writes nothing", async () => {
+    const { value } = await createKey(ctx, spec);
+    const stored = await store.readSecret("team/key");
+    await store.writeSecret("team/key", { ...stored, value: "fln_someone-else-wrote-this-value" });
+    const bytes = fs.readFileSync(path.join(dir, "secrets/team/key.age"));
+    expect(await keyStatus(ctx, spec, value)).toBe("secret_changed");
+    const newRecipient = await generateIdentityFiles(path.join(dir, "new-identity.txt"), path.join(dir, "new-recipient.txt"));
+    const withIdentity = new ProviderContext({ FLOWNALLY_TOKEN: emulator.adminToken, CDKTF_API_KEYS_IDENTITY: "identity.txt" }, dir);
+    withIdentity.configure(".");
+    const moved = { ...spec, store: { ...spec.store, recipient: newRecipient } };
+    await expect(reencryptKey(withIdentity, moved, value.id)).rejects.toThrow(
+      /the secret at team\/key does not hold key \S+'s value .*not re-encrypted.*secret_changed/,
+    );
+    expect(fs.readFileSync(path.join(dir, "secrets/team/key.age"))).toEqual(bytes);
+  });
+
+  test("a record written before versions were kept (no secretVersion) is accepted as it is: not checked against the secret", async () => {
+    const { value } = await createKey(ctx, spec);
+    const { secretVersion: _v, fingerprint: _f, ...legacy } = (await store.readKeyRecord("team/key"))!;
+    await store.writeKeyRecord("team/key", legacy);
+    expect(await keyStatus(ctx, spec, value)).toBe("active");
+    const again = await createKey(ctx, spec); // a replacement writes a versioned record
+    expect((await store.readKeyRecord("team/key"))?.secretVersion).toBe(await store.secretVersion("team/key"));
+    expect(active().map((k) => k.id)).toEqual([again.value.id]);
+  });
+
+  test("a create killed after its pending record, before its secret landed: the path still holds the old key, and the next create revokes the one it minted", async () => {
+    const old = await createKey(ctx, spec);
+    const before = (await store.readKeyRecord("team/key"))!;
+    const bytes = fs.readFileSync(path.join(dir, "secrets/team/key.age"));
+    const minted = await client.createApiKey(spec.serviceAccountId, { name: "key" }); // its create was killed here
+    const prepared = await store.prepareSecret("team/key", { value: minted.value, keyId: minted.info.id, serviceAccountId: spec.serviceAccountId, name: "key", createdAt: minted.info.createdAt, expiresAt: null });
+    await store.writeKeyRecord("team/key", { ...before, keyId: minted.info.id, instanceId: minted.info.id, secretVersion: prepared.version, pending: true, previous: before });
+    // The refresh reads the pending record as the old one: the secret still holds the old key, untouched.
+    expect(await keyStatus(ctx, spec, old.value)).toBe("active");
+    expect(fs.readFileSync(path.join(dir, "secrets/team/key.age"))).toEqual(bytes);
+
+    const next = await createKey(ctx, spec); // the replacement the next apply makes
+    expect(next.warnings).toEqual(
+      expect.arrayContaining([`revoked key ${minted.info.id}: an earlier create minted it for team/key, but its value never landed there`, `revoked key ${old.value.id} (replaced at its path)`]),
+    );
+    expect(active().map((k) => k.id)).toEqual([next.value.id]);
+    expect(await store.readKeyRecord("team/key")).toEqual(expect.objectContaining({ keyId: next.value.id, secretVersion: await store.secretVersion("team/key") }));
+    expect((await store.readKeyRecord("team/key"))?.pending).toBeUndefined();
+  });
+
+  test("a create killed after its secret landed, before its record was finished or the state saved: the refresh shows drift, the next create retires both earlier keys", async () => {
+    const old = await createKey(ctx, spec);
+    const before = (await store.readKeyRecord("team/key"))!;
+    const minted = await client.createApiKey(spec.serviceAccountId, { name: "key" });
+    const prepared = await store.prepareSecret("team/key", { value: minted.value, keyId: minted.info.id, serviceAccountId: spec.serviceAccountId, name: "key", createdAt: minted.info.createdAt, expiresAt: null });
+    await store.writeKeyRecord("team/key", { ...before, keyId: minted.info.id, instanceId: minted.info.id, secretVersion: prepared.version, pending: true, previous: before });
+    await prepared.write(); // killed here
+    expect(await keyStatus(ctx, spec, old.value)).toBe("secret_missing"); // its value is gone from the path
+    expect(await keyStatus(ctx, spec, { ...old.value, id: minted.info.id })).toBe("active"); // the path holds the new one
+
+    const next = await createKey(ctx, spec);
+    expect(next.warnings).toEqual(
+      expect.arrayContaining([
+        `revoked key ${old.value.id} (an earlier create stored key ${minted.info.id} over it at team/key but did not finish)`,
+        `revoked key ${minted.info.id} (replaced at its path)`,
+      ]),
+    );
+    expect(active().map((k) => k.id)).toEqual([next.value.id]);
+    const payload = await store.readSecret("team/key");
+    expect(payload.keyId).toBe(next.value.id);
+    expect(await client.authenticates(payload.value)).toBe(true);
+  });
+
+  test("an old value put back (a restored backup of the secret file) shows as secret_changed, not active", async () => {
+    const first = await createKey(ctx, spec);
+    const backup = fs.readFileSync(path.join(dir, "secrets/team/key.age"));
+    const second = await createKey(ctx, spec);
+    fs.writeFileSync(path.join(dir, "secrets/team/key.age"), backup);
+    expect(await client.authenticates((await store.readSecret("team/key")).value)).toBe(false); // the first key, revoked
+    expect(await keyStatus(ctx, spec, second.value)).toBe("secret_changed");
+    expect(await keyStatus(ctx, spec, first.value)).toBe("revoked");
   });
 
   test("status reports a missing secret and a revoked key", async () => {

@@ -119,6 +119,44 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect(await reader.hasSecret("k")).toBe(false);
     });
 
+    test("a secret's version: known before the write lands, read back without the value by another instance, new with every write, gone with the secret", async () => {
+      const { store, reader } = opened;
+      expect(await reader.secretVersion("payments/webhook")).toBeUndefined();
+      const first = await store.prepareSecret("payments/webhook", payload("first-value-aaaaaa"));
+      expect(await reader.secretVersion("payments/webhook")).toBeUndefined(); // prepared, not written
+      expect(await reader.hasSecret("payments/webhook")).toBe(false);
+      await first.write();
+      expect(await reader.secretVersion("payments/webhook")).toBe(first.version);
+      expect(first.version).not.toContain("first-value"); // names the write, not the value
+      // Another writer (the same payload, even): a new version, so a record of the first one no longer matches.
+      await store.writeSecret("payments/webhook", payload("first-value-aaaaaa"));
+      const second = await reader.secretVersion("payments/webhook");
+      expect(second).toEqual(expect.any(String));
+      expect(second).not.toBe(first.version);
+      // A record written before the secret (a create's pending record) leaves the version alone.
+      await store.writeKeyRecord("payments/webhook", keyRecord({ secretVersion: "v-next", pending: true, previous: keyRecord({ keyId: "key_old", secretVersion: second }) }));
+      expect(await reader.secretVersion("payments/webhook")).toBe(second);
+      await store.deleteSecret("payments/webhook");
+      expect(await reader.secretVersion("payments/webhook")).toBeUndefined();
+    });
+
+    test("a record written before its secret: pending, with the version and the record it replaces, round trips; the secret then lands under it", async () => {
+      const { store, reader } = opened;
+      const previous = keyRecord({ keyId: "key_old", instanceId: "key_old", secretVersion: "v1", fingerprint: "sha256:0123456789abcdef" });
+      const prepared = await store.prepareSecret("new/path", payload());
+      const pending = keyRecord({ secretVersion: prepared.version, fingerprint: "sha256:fedcba9876543210", pending: true, previous });
+      await store.writeKeyRecord("new/path", pending);
+      expect(await reader.readKeyRecord("new/path")).toEqual(pending);
+      expect(await reader.hasSecret("new/path")).toBe(false);
+      await prepared.write();
+      expect(await reader.secretVersion("new/path")).toBe(prepared.version);
+      expect(await reader.readKeyRecord("new/path")).toEqual(pending); // the value's write keeps the record
+      const { pending: _p, previous: _q, ...final } = pending;
+      await store.writeKeyRecord("new/path", final);
+      expect(await reader.readKeyRecord("new/path")).toEqual(final);
+      expect(await reader.readSecret("new/path")).toEqual(payload());
+    });
+
     test("deleting in an empty store is not an error", async () => {
       const { store } = opened;
       await store.deleteSecret("a/b");

@@ -18,10 +18,10 @@ export type FaultKind = "delay" | "forwardThen502" | "forwardThenReset" | "hold"
 /** Which requests a rule applies to, and how many of them. */
 export interface RuleMatch {
   /**
-   * Only requests with this method (any case) match.
+   * Only requests with this method (any case), or one of these methods, match.
    * @default every method
    */
-  readonly method?: string;
+  readonly method?: string | readonly string[];
   /**
    * Only requests whose path (without the query string) matches this match.
    * @default every path
@@ -131,7 +131,7 @@ interface UpstreamAnswer {
 
 interface Rule {
   readonly kind: FaultKind;
-  readonly method: string | undefined;
+  readonly method: readonly string[] | undefined;
   readonly path: RegExp | undefined;
   remaining: number;
   readonly delayMs?: number;
@@ -377,7 +377,7 @@ function releaseHold(hold: HoldState): void {
 
 /** Finds the first rule for this request with uses left and uses it up once. */
 function takeRule(rules: Rule[], method: string, path: string): Rule | undefined {
-  const index = rules.findIndex((r) => r.remaining > 0 && (r.method === undefined || r.method === method) && (r.path === undefined || r.path.test(path)));
+  const index = rules.findIndex((r) => r.remaining > 0 && (r.method === undefined || r.method.includes(method)) && (r.path === undefined || r.path.test(path)));
   if (index < 0) return undefined;
   const rule = rules[index];
   if (--rule.remaining === 0 && !rule.hold) rules.splice(index, 1);
@@ -390,11 +390,12 @@ function ruleBase(match: RuleMatch): Pick<Rule, "method" | "path" | "remaining">
   if (times !== "always" && (!Number.isInteger(times) || times < 1)) {
     throw new Error(`\`times\` must be a positive integer or "always" (got ${JSON.stringify(times)})`);
   }
-  if (match.method !== undefined && !/^[A-Za-z]+$/.test(match.method)) {
-    throw new Error(`\`method\` must be an HTTP method such as "POST" (got ${JSON.stringify(match.method)})`);
+  const methods = match.method === undefined ? undefined : typeof match.method === "string" ? [match.method] : [...match.method];
+  if (methods !== undefined && (methods.length === 0 || !methods.every((m) => typeof m === "string" && /^[A-Za-z]+$/.test(m)))) {
+    throw new Error(`\`method\` must be an HTTP method such as "POST", or a list of them (got ${JSON.stringify(match.method)})`);
   }
   return {
-    method: match.method?.toUpperCase(),
+    method: methods?.map((m) => m.toUpperCase()),
     // Without the g and y flags, so `test` keeps no state between requests.
     path: match.path && new RegExp(match.path.source, match.path.flags.replace(/[gy]/g, "")),
     remaining: times === "always" ? Infinity : times,

@@ -55,7 +55,8 @@ const schema: Schema = {
     status: {
       type: "string",
       computed: true,
-      description: "What the last refresh found: active, revoked, expired, missing, secret_missing or rotation_due. Anything but active plans a replacement.",
+      description:
+        "What the last refresh found: active, revoked, expired, missing, secret_missing (no secret of this key at its path), secret_changed (the secret at its path is not the one written with this key) or rotation_due. Anything but active plans a replacement.",
     },
   },
 };
