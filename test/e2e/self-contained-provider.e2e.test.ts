@@ -2,9 +2,11 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { TerraformStack } from "cdktf";
-import { ApiKey, ProviderPlatforms, ServiceAccount } from "../../src";
+import { ApiKey, ProviderPlatforms, SecretStore, ServiceAccount } from "../../src";
 import { createClient } from "../../src/clients/create-client";
+import { RunningSecretsManagerEmulator, startSecretsManagerEmulator } from "../../src/emulator/secrets-manager-emulator";
 import { createTlsIdentity } from "../../src/provider/protocol/tls";
+import { AwsSecretsManagerStore } from "../../src/stores/aws-secrets-manager-store";
 import { mustRun, REPO } from "../packaging/support";
 import { Project, RunResult } from "./harness";
 
@@ -18,10 +20,13 @@ import { Project, RunResult } from "./harness";
 const version = (JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as { version: string }).version;
 const MIRROR = `terraform.d/plugins/cdktf-api-keys.local/cdktf-api-keys/apikeys/${version}`;
 const EXECUTABLE = `terraform-provider-apikeys_v${version}`;
-const SECRET_PATHS = ["billing/prod", "billing/staging"];
+/** Two keys in the age file store, one in Secrets Manager (the AWS SDK is an asset of the executable, loaded on first use). */
+const SECRET_PATHS = ["billing/prod", "billing/staging", "billing/aws"];
+const AWS_ENV = { AWS_ACCESS_KEY_ID: "AKIAEMULATOR00000000", AWS_SECRET_ACCESS_KEY: "emulator-secret", AWS_REGION: "us-east-1" };
 
 describe("the self-contained provider executable, with terraform and no node", () => {
   let project: Project;
+  let sm: RunningSecretsManagerEmulator;
   let bin: string;
   let stackDir: string;
   let scriptStackDir: string;
@@ -30,10 +35,15 @@ describe("the self-contained provider executable, with terraform and no node", (
 
   const build = (stack: TerraformStack) => {
     const billing = new ServiceAccount(stack, "billing", { api: project.api(), name: "billing-sync" });
+    const aws = SecretStore.awsSecretsManager({ namePrefix: "ci/keys", endpoint: sm.url, region: "us-east-1", recoveryWindowDays: 0 });
     for (const secretPath of SECRET_PATHS) {
-      new ApiKey(stack, secretPath.replace("/", "-"), { serviceAccount: billing, name: secretPath.replace("/", "-"), store: project.store(), secretPath });
+      new ApiKey(stack, secretPath.replace("/", "-"), { serviceAccount: billing, name: secretPath.replace("/", "-"), store: secretPath === "billing/aws" ? aws : project.store(), secretPath });
     }
   };
+  const storeOf = (secretPath: string) =>
+    secretPath === "billing/aws"
+      ? new AwsSecretsManagerStore({ namePrefix: "ci/keys", endpoint: sm.url, region: "us-east-1", recoveryWindowDays: 0, credentials: { accessKeyId: AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: AWS_ENV.AWS_SECRET_ACCESS_KEY } })
+      : project.reader();
 
   /** terraform through `env -i`: only what is named here, and a PATH whose one directory holds terraform. */
   const bare = (cwd: string, args: string[]): Promise<RunResult> =>
@@ -47,6 +57,7 @@ describe("the self-contained provider executable, with terraform and no node", (
         `TF_CLI_CONFIG_FILE=${path.join(project.dir, "terraformrc")}`,
         "TF_IN_AUTOMATION=1",
         "CHECKPOINT_DISABLE=1",
+        ...Object.entries(AWS_ENV).map(([name, value]) => `${name}=${value}`),
         "terraform",
         args[0],
         "-no-color",
@@ -59,6 +70,7 @@ describe("the self-contained provider executable, with terraform and no node", (
 
   beforeAll(async () => {
     project = await Project.create("no-node");
+    sm = await startSecretsManagerEmulator();
     bin = path.join(project.dir, "bin");
     fs.mkdirSync(bin);
     fs.symlinkSync(spawnSync("sh", ["-c", "command -v terraform"], { encoding: "utf8" }).stdout.trim(), path.join(bin, "terraform"));
@@ -76,7 +88,10 @@ describe("the self-contained provider executable, with terraform and no node", (
     });
   }, 900_000);
 
-  afterAll(async () => project?.close());
+  afterAll(async () => {
+    await sm?.close();
+    await project?.close();
+  });
 
   test("the runner's PATH has terraform and no node", () => {
     const found = spawnSync("/usr/bin/env", ["-i", `PATH=${bin}`, "/bin/sh", "-c", "command -v terraform; command -v node || echo no node"], { encoding: "utf8" });
@@ -112,13 +127,13 @@ describe("the self-contained provider executable, with terraform and no node", (
     await ok(bare(stackDir, ["init", "-input=false"]));
     const apply = await ok(bare(stackDir, ["apply", "-auto-approve", "-input=false"]));
     // THEN each key is live, its value stored and working
-    expect(apply.stdout).toMatch(/Apply complete! Resources: 3 added, 0 changed, 0 destroyed/);
+    expect(apply.stdout).toMatch(/Apply complete! Resources: 4 added, 0 changed, 0 destroyed/);
     const client = createClient(project.api().toSpec(), project.emulator.adminToken);
     const stateIds = await project.stateKeyIds(stackDir);
-    expect(stateIds).toHaveLength(2);
+    expect(stateIds).toHaveLength(3);
     expect(project.activeKeyIds()).toEqual(stateIds);
     for (const secretPath of SECRET_PATHS) {
-      const payload = await project.reader().readSecret(secretPath);
+      const payload = await storeOf(secretPath).readSecret(secretPath);
       values.push(payload.value);
       expect(stateIds).toContain(payload.keyId);
       expect(await client.authenticates(payload.value)).toBe(true);
@@ -130,7 +145,7 @@ describe("the self-contained provider executable, with terraform and no node", (
     await ok(bare(stackDir, ["destroy", "-auto-approve", "-input=false"]));
     expect(project.activeKeyIds()).toEqual([]);
     for (const value of values) expect(await client.authenticates(value)).toBe(false);
-    for (const secretPath of SECRET_PATHS) expect(await project.reader().hasSecret(secretPath)).toBe(false);
+    for (const secretPath of SECRET_PATHS) expect(await storeOf(secretPath).hasSecret(secretPath)).toBe(false);
     project.expectNoSecretsOutsideStore(stackDir, values);
   });
 
