@@ -2,8 +2,10 @@
 // exit), as medians of interleaved runs. Terraform starts the provider four times per apply, so this
 // is paid four times per command.
 //
-//   node scripts/measure-provider-startup.js [provider.cjs] [--runs N]
+//   node scripts/measure-provider-startup.js [provider.cjs | executable] [--runs N]
 //
+// A native executable (an ELF file, such as the self-contained provider that
+// scripts/build-provider-executable.js builds) is started as it is; a script with node.
 // Without a path it bundles the protocol tests' fixture provider (test/provider/protocol) with esbuild
 // (minified, like scripts/bundle.js) into a temporary directory.
 const { spawn } = require("child_process");
@@ -57,6 +59,8 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 async function main() {
   const provider = args[0] ? path.resolve(args[0]) : fixtureBundle();
+  const native = fs.readFileSync(provider).subarray(0, 4).toString("latin1") === "\x7fELF";
+  const start = native ? [provider, []] : [process.execPath, [provider]];
   const env = {
     ...process.env,
     TF_PLUGIN_MAGIC_COOKIE: "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
@@ -66,10 +70,10 @@ async function main() {
   };
   const baseline = [];
   const handshake = [];
-  await time(process.execPath, [provider], env, true); // warm the file cache
+  await time(...start, env, true); // warm the file cache
   for (let i = 0; i < runs; i++) {
     baseline.push(await time(process.execPath, ["-e", "0"], env, false));
-    handshake.push(await time(process.execPath, [provider], env, true));
+    handshake.push(await time(...start, env, true));
   }
   const b = median(baseline);
   const h = median(handshake);

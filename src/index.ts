@@ -8,6 +8,7 @@ export * from "./constructs";
 export { AgeFileStore } from "./stores/age-file-store";
 export type * from "./stores/types";
 export type * from "./spec";
+export type { MirrorPlatform, SelfContainedPlatform } from "./provider-contract";
 export { FLEXPRICE_BUILT_IN_ROLES } from "./spec";
 export type { EmulatorOptions, RunningEmulator } from "./emulator/start-emulator";
 export type { EmulatedApiName } from "./emulator/registry";

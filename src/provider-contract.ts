@@ -18,8 +18,26 @@ export const PROVIDER = {
 /** The executable's file name inside the mirror, as Terraform expects it. */
 export const providerExecutableName = (version: string): string => `terraform-provider-${PROVIDER.type}_v${version}`;
 
-/** Platforms the synthesized mirror carries the provider for: the executable is a node script, the same on all. */
-export const MIRROR_PLATFORMS: readonly string[] = ["linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64"];
+/** A platform folder of the synthesized mirror (`<os>_<arch>`, as Terraform names them). */
+export type MirrorPlatform = "linux_amd64" | "linux_arm64" | "darwin_amd64" | "darwin_arm64";
+
+/** Platforms the synthesized mirror carries the provider for, unless the stack names fewer (ProviderPlatforms). */
+export const MIRROR_PLATFORMS: readonly MirrorPlatform[] = ["linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64"];
+
+/**
+ * The platforms whose folder can hold the self-contained executable (Node.js inside: the runner needs no
+ * `node`) instead of the Node.js script, and the npm package, installed in the app, that holds it. Built
+ * in this repository by scripts/build-provider-executable.js (packages/provider-linux-*).
+ */
+export const SELF_CONTAINED_PACKAGES = {
+  linux_amd64: "cdktf-api-keys-provider-linux-x64",
+  linux_arm64: "cdktf-api-keys-provider-linux-arm64",
+} as const;
+
+export type SelfContainedPlatform = keyof typeof SELF_CONTAINED_PACKAGES;
+
+/** Where the executable sits inside its platform package. */
+export const SELF_CONTAINED_EXECUTABLE = "bin/terraform-provider-apikeys";
 
 export const RESOURCE_TYPES = {
   stackIdentity: `${PROVIDER.type}_stack`,

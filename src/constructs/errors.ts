@@ -120,6 +120,26 @@ export const providerBundleMissing = (file: string): ConfigurationError =>
     `cdktf-api-keys: the provider executable ${file} is missing. Build the package first (\`npm run build\`).`,
   );
 
+export const selfContainedPackageMissing = (stack: string, platform: string, pkg: string, version: string, from: string): ConfigurationError =>
+  new ConfigurationError(
+    `ProviderPlatforms of stack ${stack}: \`selfContained\` names ${platform}, but the package that holds its executable, ${pkg}, ` +
+      `is not installed in the app (looked for from ${capText(from)}). Install it with \`npm install --save-dev ${pkg}@${version}\` ` +
+      `(on any machine: it is copied into the stack, never run where you synthesize), or remove ${platform} from \`selfContained\` ` +
+      "to carry the Node.js script there.",
+  );
+
+export const selfContainedVersionMismatch = (pkg: string, found: string, version: string, dir: string): ConfigurationError =>
+  new ConfigurationError(
+    `cdktf-api-keys: ${pkg} (${capText(dir)}) is at version ${showValue(found)}, but cdktf-api-keys is at ${version}: the provider ` +
+      `executable must be the same version as the constructs. Install \`npm install --save-dev ${pkg}@${version}\`.`,
+  );
+
+export const selfContainedExecutableMissing = (pkg: string, file: string): ConfigurationError =>
+  new ConfigurationError(
+    `cdktf-api-keys: ${pkg} has no executable at ${capText(file)}. Reinstall it (\`npm install --save-dev ${pkg}\`); when it is ` +
+      "this repository's packages/ folder, build it first with `node scripts/build-provider-executable.js`.",
+  );
+
 export const carrierWithoutHooks = (where: string): ConfigurationError =>
   new ConfigurationError(
     `${where}: \`carrier\` applies only to the fallback hooks engine. Add \`engine: "hooks"\` to use it, or remove \`carrier\` ` +

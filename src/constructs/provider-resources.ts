@@ -10,13 +10,14 @@ import { Construct } from "constructs";
 import { App, onSynthesize, Lazy, TerraformLocal, TerraformProvider, TerraformResource, TerraformStack } from "../cdktf";
 import type { ISynthesisSession, ITerraformDependable } from "../cdktf";
 import { packageRoot } from "../package-root";
-import { MIRROR_PLATFORMS, PROVIDER, providerExecutableName, RESOURCE_TYPES, STACK_IDENTITY_NAME } from "../provider-contract";
+import { PROVIDER, providerExecutableName, RESOURCE_TYPES, STACK_IDENTITY_NAME } from "../provider-contract";
 import type { Api } from "./api";
 import { hclOutputNotSupported, providerBundleMissing } from "./errors";
 import { escapeTemplate, escapeTemplates } from "./escape";
 import { storeReadingAttributes, storeToAttributes } from "../store-attributes";
 import type { SecretStore } from "./secret-store";
 import { usePortableDefaultBackend } from "./portable-backend";
+import { ProviderPlatforms } from "./provider-platforms";
 
 const PROVIDER_ID = "cdktf-api-keys-provider";
 
@@ -42,20 +43,32 @@ class ApiKeysProvider extends TerraformProvider {
   }
 
   /**
-   * Copies the executable to `terraform.d/plugins/<source>/<version>/<os_arch>/` in the stack directory,
-   * and records its checksum in the stack's dependency lock file, as `terraform init` would: tools that
-   * lock providers against a registry first (cdktf-cli's `deploy` runs `terraform providers lock`) then
-   * find it locked and leave it alone, and `terraform init` verifies the copy against it.
+   * Puts the provider into `terraform.d/plugins/<source>/<version>/<os_arch>/` in the stack directory
+   * for each platform the stack carries (the Node.js script, or on Linux the self-contained executable
+   * from its package, see ProviderPlatforms), and records the checksum of each distinct platform folder
+   * in the stack's dependency lock file, as `terraform init` would: tools that lock providers against a
+   * registry first (cdktf-cli's `deploy` runs `terraform providers lock`) then find it locked and leave
+   * it alone, and `terraform init` verifies the folder it installs against it.
    */
   private installInMirror(session: ISynthesisSession, stack: TerraformStack): void {
     const stackDir = path.join(session.outdir, session.manifest.forStack(stack).workingDirectory);
-    const files = providerFiles(this.version, this.bundle);
-    for (const platform of MIRROR_PLATFORMS) {
-      const dir = path.join(stackDir, "terraform.d", "plugins", PROVIDER.source, this.version, platform);
+    const plugins = path.join(stackDir, "terraform.d", "plugins", PROVIDER.source, this.version);
+    const hashes = new Set<string>();
+    const carried = ProviderPlatforms.resolve(stack, process.cwd(), this.version);
+    for (const provider of carried) {
+      const files =
+        provider.kind === "executable" ? [{ name: providerExecutableName(this.version), source: provider.file, executable: true }] : providerFiles(this.version, this.bundle);
+      const dir = path.join(plugins, provider.platform);
+      fs.rmSync(dir, { recursive: true, force: true }); // what an earlier synth put there (a script's side files, say)
       fs.mkdirSync(dir, { recursive: true });
       for (const file of files) placeFile(file.source, path.join(dir, file.name), file.executable ? 0o755 : 0o644);
+      hashes.add(packageHash(files.map((f) => ({ name: f.name, sha256: fileSha256(f.source) }))));
     }
-    lockProvider(path.join(stackDir, ".terraform.lock.hcl"), this.version, packageHash(files.map((f) => ({ name: f.name, content: fs.readFileSync(f.source) }))));
+    // A platform an earlier synth carried and this one does not: gone, so the directory matches the lock file.
+    if (fs.existsSync(plugins)) {
+      for (const entry of fs.readdirSync(plugins)) if (!carried.some((p) => p.platform === entry)) fs.rmSync(path.join(plugins, entry), { recursive: true, force: true });
+    }
+    lockProvider(path.join(stackDir, ".terraform.lock.hcl"), this.version, [...hashes].sort());
     // The executable's name ends in ".0", not ".cjs": in an ESM app ("type": "module") node would refuse
     // to load it, so the stack directory says it holds CommonJS, whatever the app around it says.
     fs.writeFileSync(path.join(stackDir, "package.json"), '{ "type": "commonjs" }\n');
@@ -63,9 +76,10 @@ class ApiKeysProvider extends TerraformProvider {
 }
 
 /**
- * Puts `source` at `target` with `mode`: a hard link when the source already has that mode (the package
- * is 1.3 MB and goes to four platform directories on every synth), else a copy, as on another file
- * system or where links are not allowed. A link never changes the source's mode.
+ * Puts `source` at `target` with `mode`: a hard link when the source already has that mode (the script
+ * package is 1.3 MB and goes to up to four platform directories on every synth, the executable 125 MB),
+ * else a copy, as on another file system or where links are not allowed. A link never changes the
+ * source's mode.
  */
 function placeFile(source: string, target: string, mode: number): void {
   fs.rmSync(target, { force: true });
@@ -81,7 +95,20 @@ function placeFile(source: string, target: string, mode: number): void {
   fs.chmodSync(target, mode);
 }
 
-/** The provider package: the executable, and what it loads from beside itself on first use (see scripts/bundle.js). */
+/** The SHA-256 (hex) of a file, kept per file for as long as its size and modification time stay the same (the executable is 125 MB). */
+function fileSha256(file: string): string {
+  const stat = fs.statSync(file);
+  const stamp = `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+  const known = sha256Cache.get(file);
+  if (known?.stamp === stamp) return known.sha256;
+  const sha256 = createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+  sha256Cache.set(file, { stamp, sha256 });
+  return sha256;
+}
+
+const sha256Cache = new Map<string, { stamp: string; sha256: string }>();
+
+/** The script package: the executable script, and what it loads from beside itself on first use (see scripts/bundle.js). */
 function providerFiles(version: string, bundle: string): { name: string; source: string; executable: boolean }[] {
   return [
     { name: providerExecutableName(version), source: bundle, executable: true },
@@ -96,17 +123,20 @@ export const PROVIDER_SIDE_FILES: readonly string[] = ["provider-runtime.cjs", "
  * Terraform's `h1:` package checksum (Go's dirhash "Hash1") of a package directory: the SHA-256 of one
  * line `<sha256 hex of the file>  <name>\n` per file, sorted by name, base64.
  */
-export function packageHash(files: readonly { name: string; content: Buffer }[]): string {
+export function packageHash(files: readonly ({ name: string; content: Buffer } | { name: string; sha256: string })[]): string {
   const lines = [...files]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((f) => `${createHash("sha256").update(f.content).digest("hex")}  ${f.name}\n`)
+    .map((f) => `${"sha256" in f ? f.sha256 : createHash("sha256").update(f.content).digest("hex")}  ${f.name}\n`)
     .join("");
   return `h1:${createHash("sha256").update(lines).digest("base64")}`;
 }
 
-/** Writes (or replaces) this provider's block in a dependency lock file, keeping every other provider's. */
-function lockProvider(file: string, version: string, hash: string): void {
-  const block = `provider "${PROVIDER.hostname}/${PROVIDER.namespace}/${PROVIDER.type}" {\n  version     = "${version}"\n  constraints = "${version}"\n  hashes = [\n    "${hash}",\n  ]\n}\n`;
+/**
+ * Writes (or replaces) this provider's block in a dependency lock file, keeping every other provider's:
+ * one `h1:` per distinct platform folder (terraform accepts a folder matching any of them).
+ */
+function lockProvider(file: string, version: string, hashes: readonly string[]): void {
+  const block = `provider "${PROVIDER.hostname}/${PROVIDER.namespace}/${PROVIDER.type}" {\n  version     = "${version}"\n  constraints = "${version}"\n  hashes = [\n${hashes.map((h) => `    "${h}",\n`).join("")}  ]\n}\n`;
   const header = "# This file is maintained automatically by \"terraform init\".\n# Manual edits may be lost in future updates.\n";
   const existing = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : header;
   const ours = new RegExp(`provider "${PROVIDER.source.replace(/[.]/g, "\\.")}" \\{[\\s\\S]*?\\n\\}\\n`);

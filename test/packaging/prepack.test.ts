@@ -58,6 +58,10 @@ describe("npm pack on a clean checkout", () => {
     );
     // Nothing of the sources but the protocol files, no tests, no build of the examples or scripts.
     expect(paths.filter((p) => /^(test|examples|scripts|dist\/examples|dist\/scripts)\//.test(p) || (p.startsWith("src/") && !p.startsWith("src/provider/protocol/")))).toEqual([]);
+    // No provider executable: those are the platform packages' (packages/provider-linux-*, built into their bin/).
+    const [{ unpackedSize }] = JSON.parse(stdout) as [{ unpackedSize: number }];
+    expect(paths.filter((p) => /^(packages|build)\//.test(p) || p.endsWith("terraform-provider-apikeys"))).toEqual([]);
+    expect(unpackedSize).toBeLessThan(10_000_000);
     // Every entry point that package.json names is in the tarball.
     const manifest = JSON.parse(fs.readFileSync(path.join(checkout, "package.json"), "utf8")) as { exports: Record<string, string | Record<string, string>>; bin: Record<string, string> };
     const named = [
