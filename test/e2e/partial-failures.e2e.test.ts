@@ -5,6 +5,7 @@ import { TerraformStack } from "cdktf";
 import { ApiKey, ServiceAccount } from "../../src";
 import { TEST_CLOCK_ENV } from "../../src/clock";
 import { createClient } from "../../src/clients/create-client";
+import { startFaultProxy } from "../support/fault-proxy";
 import { Project } from "./harness";
 
 /** Terraform wraps long lines: compare with whitespace collapsed. */
@@ -203,4 +204,40 @@ describe("end to end with terraform: partial failures", () => {
       await factory.close();
     }
   });
+
+  for (const skew of ["+1h", "-1h"]) {
+    test(`a runner clock ${skew} from the API's, same-name keys at two paths of one account, and a 502 after one of them was minted: the re-apply leaves 0 orphaned, 0 lost, 0 duplicated`, async () => {
+      const proxy = await startFaultProxy(project.emulator.url);
+      try {
+        const name = `skew${skew.replace(/[^0-9a-z]/g, skew.startsWith("+") ? "p" : "m")}`;
+        const dir = project.synth(name, (stack: TerraformStack) => {
+          const account = new ServiceAccount(stack, "svc", { api: project.api(proxy.url), name: `svc-${name}` });
+          for (const secretPath of paths) new ApiKey(stack, secretPath.replace("/", "-"), { serviceAccount: account, name: "same-name", store: project.store(), secretPath: `${name}/${secretPath}` });
+        });
+        const clock = { [TEST_CLOCK_ENV]: skew };
+        await project.ok(project.terraform(dir, ["init", "-input=false"], clock));
+        proxy.when({ method: "POST", path: /\/api-keys$/, times: 1 }).forwardThen502();
+        const failed = await project.terraform(dir, ["apply", "-auto-approve", "-input=false"], clock);
+        expect(failed.code).not.toBe(0);
+        expect(flat(failed.stderr)).toMatch(/may have created key "same-name #[0-9a-f]{12}" anyway/);
+        const account = project.emulator.inspect().serviceAccounts.find((a: { name: string }) => a.name === `svc-${name}`)!.id;
+        const mine = () => project.emulator.inspect().apiKeys.filter((k: { serviceAccountId: string; status: string }) => k.serviceAccountId === account && k.status === "active");
+        expect(mine()).toHaveLength(2); // one stored, one whose answer was lost
+        proxy.clearRules();
+        await project.ok(project.terraform(dir, ["apply", "-auto-approve", "-input=false"], clock));
+        const state = await project.stateKeyIds(dir);
+        expect(mine().map((k: { id: string }) => k.id).sort()).toEqual(state);
+        for (const secretPath of paths) {
+          const stored = await reader().readSecret(`${name}/${secretPath}`);
+          expect(state).toContain(stored.keyId);
+          expect(await client().authenticates(stored.value)).toBe(true);
+        }
+        expect((await project.terraform(dir, ["plan", "-detailed-exitcode", "-input=false"], clock)).code).toBe(0);
+        await project.destroy(dir, clock);
+        expect(mine()).toEqual([]);
+      } finally {
+        await proxy.close();
+      }
+    });
+  }
 });
