@@ -3,6 +3,7 @@
  * local mirror with a lock entry, as the library installs its own provider, so `terraform init` finds
  * it without a registry.
  */
+import { bundleTestProvider } from "../provider/protocol/terraform-workspace";
 import { appendFileSync, chmodSync, copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { packageHash } from "../../src/constructs/provider-resources";
@@ -13,24 +14,11 @@ const EXECUTABLE = `terraform-provider-consumer_v${CONSUMER.version}`;
 
 /** Bundles the consumer provider into one executable script at `outfile`. */
 export function bundleConsumerProvider(outfile: string): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esbuild = require("esbuild") as typeof import("esbuild");
-  esbuild.buildSync({
-    stdin: {
-      contents: 'import { serve } from "../../src/provider/protocol";\nimport { createConsumerProvider } from "./consumer-provider";\nserve(createConsumerProvider());\n',
-      resolveDir: __dirname,
-      loader: "ts",
-    },
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "cjs",
+  bundleTestProvider(
+    'import { serve } from "../../src/provider/protocol";\nimport { createConsumerProvider } from "./consumer-provider";\nserve(createConsumerProvider());\n',
+    __dirname,
     outfile,
-    banner: { js: "#!/usr/bin/env node" },
-    logLevel: "error",
-  });
-  void esbuild.stop();
-  chmodSync(outfile, 0o755);
+  );
 }
 
 /** Copies the bundle into `stackDir`'s mirror and adds its block to the stack's `.terraform.lock.hcl`. */

@@ -15,14 +15,19 @@ const PLUGIN_FILE = "terraform-provider-fixture_v0.1.0";
 
 /** Bundles the fixture provider into one self-contained executable script. */
 export function bundleFixtureProvider(outfile: string): void {
+  bundleTestProvider(
+    'import { serve } from "../../../src/provider/protocol";\nimport { createFixtureProvider } from "./fixture-provider";\nserve(createFixtureProvider(process.env.FIXTURE_DIR ?? "."));\n',
+    __dirname,
+    outfile,
+  );
+}
+
+/** Bundles a test provider whose entry is `contents` (imports resolve from `resolveDir`) into one executable node script. */
+export function bundleTestProvider(contents: string, resolveDir: string, outfile: string): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require("esbuild") as typeof import("esbuild");
   esbuild.buildSync({
-    stdin: {
-      contents: 'import { serve } from "../../../src/provider/protocol";\nimport { createFixtureProvider } from "./fixture-provider";\nserve(createFixtureProvider(process.env.FIXTURE_DIR ?? "."));\n',
-      resolveDir: __dirname,
-      loader: "ts",
-    },
+    stdin: { contents, resolveDir, loader: "ts" },
     bundle: true,
     platform: "node",
     target: "node20",
