@@ -77,7 +77,7 @@ export async function createAccount(ctx: LifecycleContext, spec: AccountSpec): P
       );
     }
   }
-  await store?.writeAccountRecord({ ...recordOf(spec, ACCOUNT_PENDING, { id: "", name: spec.name, createdAt: ctx.now().toISOString() }) });
+  await store?.writeAccountRecord(recordOf(spec, ACCOUNT_PENDING, { id: "", name: spec.name, createdAt: ctx.now().toISOString() }));
   let account: ServiceAccountInfo;
   try {
     account = await ctx.client(spec.api).createServiceAccount({ name: spec.name, description: spec.description, roles: spec.roles });
@@ -146,8 +146,8 @@ export async function updateAccountRecord(ctx: LifecycleContext, spec: AccountSp
 }
 
 /**
- * The account is deleted: its record goes too, if it is this account's. False when this run's create
- * adopted the account (a replacement of an account that still matched): then it must stay.
+ * Whether the replaced object's delete may delete account `id`: false when this run's create adopted it
+ * (a replacement of an account that still matched the configuration), which must then stay.
  */
 export function mayDeleteAccount(ctx: LifecycleContext, id: string): boolean {
   return !adoptedInRun.get(ctx)?.has(id);
